@@ -1,0 +1,1 @@
+"""Procedural audiovisual world with ground truth: scenes, physics, rendering, sound, captions."""

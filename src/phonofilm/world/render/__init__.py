@@ -1,0 +1,1 @@
+"""Rasterising world states into frames in three visual styles."""

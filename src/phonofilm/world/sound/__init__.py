@@ -1,0 +1,1 @@
+"""Sound of the world: impacts, splashes, ambience, speech."""
