@@ -1,0 +1,1 @@
+"""Training: data streams and buckets, trainer, checkpoints, distributed wrappers."""
