@@ -7,7 +7,8 @@ import sys
 import typer
 
 from phonofilm.cli.common import UserError
-from phonofilm.cli.world import app as world_app, demo
+from phonofilm.cli.world import app as world_app
+from phonofilm.cli.world import demo
 
 
 def build_app() -> typer.Typer:

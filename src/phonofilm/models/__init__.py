@@ -1,0 +1,1 @@
+"""Neural networks: video VAE, audio VAE + vocoder, text encoder, joint audio-video transformer."""
