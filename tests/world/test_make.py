@@ -36,7 +36,7 @@ def test_every_impact_is_heard_within_one_hop() -> None:
 
 def test_mouth_follows_speech_envelope() -> None:
     scene = sample_scene(5, duration=4.0, ambience="silence", n_objects=0,
-                         characters=(3,), dialogue=(("Did you hear that noise over there?", 0.5),))
+                         characters=(3,), dialogue=("Did you hear that noise over there?",))
     clip = make_clip(scene, 128, 72, 25.0, 16000, 1)
     (cid,) = clip.truth.mouth
     mouth = clip.truth.mouth[cid]

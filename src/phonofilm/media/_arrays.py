@@ -25,7 +25,9 @@ def check_frames(frames: np.ndarray, *, even: bool = False) -> np.ndarray:
 def check_image(image: np.ndarray) -> np.ndarray:
     """Return `image` if it is uint8 [H, W, 3] with H, W >= 1, else raise."""
     if not isinstance(image, np.ndarray) or image.dtype != np.uint8:
-        raise ValueError(f"image must be a uint8 numpy array [H, W, 3], got {getattr(image, 'dtype', image)!r}")
+        raise ValueError(
+            f"image must be a uint8 numpy array [H, W, 3], got {getattr(image, 'dtype', image)!r}"
+        )
     if image.ndim != 3 or image.shape[-1] != 3 or 0 in image.shape:
         raise ValueError(f"image must be uint8 [H, W, 3] with H, W >= 1, got shape {image.shape}")
     return image

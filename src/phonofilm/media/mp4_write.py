@@ -4,8 +4,9 @@ Decisions, so callers know what they get:
 - Odd sizes are refused (ValueError): 4:2:0 chroma needs even width and height, and silently padding
   would change the frame size a caller asked for. Every phonofilm preset size is even.
 - Audio starts at t = 0: the AAC encoder's priming delay (1024 samples) is written as an MP4 edit list
-  (ffmpeg does this for packets with negative timestamps), so players and `read_mp4` drop it, and the
-  last packet carries the true remaining length, so the audio track lasts exactly S / sample_rate.
+  (ffmpeg does this for packets with negative timestamps), so players and `read_mp4` drop it. The
+  last packet carries the true remaining length and the movie clock counts whole samples and whole
+  frames, so the audio track lasts exactly S / sample_rate and the video T / fps.
 - Sample rates AAC cannot encode (e.g. 11000 Hz) are resampled to the next rate it can; the 13 standard
   rates (8 kHz to 96 kHz, 16 kHz included) are kept as they are.
 - Output bytes are deterministic for the same inputs and library versions: x264 threads are fixed
@@ -14,14 +15,15 @@ Decisions, so callers know what they get:
 
 from __future__ import annotations
 
+import contextlib
+import numbers
 import os
 from collections.abc import Iterator
 from fractions import Fraction
-from math import gcd
+from math import gcd, lcm
 
 import av
 import numpy as np
-from scipy.signal import resample_poly
 
 from phonofilm.media._arrays import check_audio, check_frames
 from phonofilm.media._files import atomic_output
@@ -31,6 +33,7 @@ PRESET = "fast"
 X264_THREADS = 4  # fixed, not cpu_count(): x264 output depends on the thread count
 AAC_FRAME = 1024  # samples per AAC-LC frame
 MAX_FPS_DENOMINATOR = 100_000  # keeps 30000/1001 exact while turning 24.0 into 24/1
+MAX_MOVIE_TIMESCALE = 10_000_000  # beyond this (odd fps x odd rate), audio exactness wins
 # "+faststart": moov before mdat so the file streams; "+use_metadata_tags": any key round-trips.
 MOVFLAGS = "+faststart+use_metadata_tags"
 
@@ -58,20 +61,35 @@ def write_mp4(
     tags = _check_metadata(metadata or {})
 
     with atomic_output(path) as tmp:
-        container = av.open(str(tmp), "w", format="mp4", container_options={"movflags": MOVFLAGS})
+        options = {"movflags": MOVFLAGS, "movie_timescale": str(_movie_timescale(rate, sample_rate))}
+        container = av.open(str(tmp), "w", format="mp4", container_options=options)
         try:
             container.metadata.update(tags)
             video = _add_video_stream(container, frames.shape[2], frames.shape[1], rate)
             sound = None if audio is None else _add_audio_stream(container, audio.shape[0], sample_rate)
-            _encode_streams(container, video, frames, sound, audio, sample_rate)
-        finally:
-            container.close()
+            _encode_streams(container, video, frames, rate, sound, audio, sample_rate)
+        except BaseException:
+            with contextlib.suppress(Exception):  # the half file is deleted; keep the first error
+                container.close()
+            raise
+        container.close()  # writes the index (moov) and moves it to the front
 
 
 def _frame_rate(fps: float) -> Fraction:
-    if isinstance(fps, bool) or not isinstance(fps, int | float | Fraction) or not 0 < fps <= 1000:
+    if isinstance(fps, bool) or not isinstance(fps, numbers.Real) or not 0 < fps <= 1000:
         raise ValueError(f"fps must be a number in (0, 1000], got {fps!r}")
-    return Fraction(fps).limit_denominator(MAX_FPS_DENOMINATOR)
+    exact = fps if isinstance(fps, Fraction) else Fraction(float(fps))
+    return exact.limit_denominator(MAX_FPS_DENOMINATOR)
+
+
+def _movie_timescale(rate: Fraction, sample_rate: int | None) -> int:
+    """A clock that counts whole frames and whole samples, so edit lists cut priming and padding exactly.
+
+    ffmpeg's default (1000 ticks/s) rounds each track's length to a millisecond, which would leave up
+    to 47 padding samples at 48 kHz (and drops all audio shorter than half a millisecond).
+    """
+    ticks = rate.numerator if sample_rate is None else lcm(rate.numerator, sample_rate)
+    return ticks if ticks <= MAX_MOVIE_TIMESCALE else (sample_rate or 1000)
 
 
 def _check_metadata(metadata: dict[str, str]) -> dict[str, str]:
@@ -88,6 +106,8 @@ def _aac_compatible(audio: np.ndarray, sample_rate: int) -> tuple[np.ndarray, in
     rates = sorted(av.codec.Codec("aac", "w").audio_rates or ())
     if sample_rate in rates:
         return audio, sample_rate
+    from scipy.signal import resample_poly  # 0.8 s to import; only this rare path needs it
+
     target = next((r for r in rates if r > sample_rate), rates[-1])
     divisor = gcd(target, sample_rate)
     resampled = resample_poly(audio, target // divisor, sample_rate // divisor, axis=1)
@@ -120,6 +140,7 @@ def _encode_streams(
     container: av.container.OutputContainer,
     video,
     frames: np.ndarray,
+    rate: Fraction,
     sound,
     audio: np.ndarray | None,
     sample_rate: int | None,
@@ -133,7 +154,7 @@ def _encode_streams(
         frame.pts = index
         container.mux(video.encode(frame))
         if sound is not None:
-            frame_end = (index + 1) * sample_rate / video.codec_context.framerate
+            frame_end = (index + 1) * sample_rate / rate
             while audio_until < frame_end and (chunk := next(chunks, None)) is not None:
                 container.mux(sound.encode(chunk))
                 audio_until += AAC_FRAME
