@@ -7,6 +7,7 @@ import sys
 import typer
 
 from phonofilm.cli.common import UserError
+from phonofilm.cli.generate import generate, train
 from phonofilm.cli.world import app as world_app
 from phonofilm.cli.world import demo
 
@@ -26,6 +27,8 @@ def build_app() -> typer.Typer:
     )
     app.add_typer(world_app, name="world")
     app.command("demo", help="Make a short clip with picture and sound and print where it is.")(demo)
+    app.command("generate")(generate)
+    app.command("train")(train)
     return app
 
 

@@ -1,0 +1,107 @@
+"""`phonofilm generate` and `phonofilm train`: the generator's two entry points."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import typer
+
+from phonofilm.cli.common import UserError, parse_size, user_errors
+
+DEFAULT_CHECKPOINT = Path(__file__).resolve().parents[1] / "assets" / "default"
+
+
+def default_checkpoint() -> Path:
+    """The model shipped inside the package (trained by `phonofilm train`, see docs/model-card.md)."""
+    return DEFAULT_CHECKPOINT
+
+
+def _read_image(path: Path):
+    from phonofilm.media import decode_image
+
+    if not path.is_file():
+        raise UserError(f"--image {path}: no such file")
+    return decode_image(path.read_bytes())
+
+
+def generate(
+    prompt: str = typer.Argument(..., help='What to make. Put dialogue in double quotes: Pip says, "Hi!"'),
+    out: Path = typer.Option(Path("clip.mp4"), help="Output mp4 (H.264 + AAC)."),
+    seconds: float = typer.Option(4.0, help="Duration in seconds (4, 8, 12, ...)."),
+    size: str = typer.Option("1280x720", help="Delivered WIDTHxHEIGHT: 1280x720, 720x1280, 1920x1080, ..."),
+    seed: int = typer.Option(None, help="Random seed (same seed + prompt + model = same clip)."),
+    steps: int = typer.Option(None, help="Denoising steps (default: the preset's)."),
+    image: Path = typer.Option(None, help="First frame (png/jpeg/webp) for image-to-video."),
+    preset: str = typer.Option("sora-2", help="sora-2 (fast) | sora-2-pro (more steps, 2nd-order sampler)."),
+    checkpoint: Path = typer.Option(None, help="Model checkpoint directory (default: the shipped model)."),
+    device: str = typer.Option("cpu", help="cpu | cuda"),
+) -> None:
+    """Generate a video with synchronized audio from a text prompt."""
+    from tqdm import tqdm
+
+    from phonofilm.media import write_mp4
+    from phonofilm.pipeline.generate import load_generator
+    from phonofilm.pipeline.request import GenerationRequest, UnsupportedRequest
+
+    width, height = parse_size(size)
+    if out.suffix.lower() != ".mp4":
+        raise UserError(f"--out must end in .mp4, got {out}")
+    ckpt = checkpoint or default_checkpoint()
+    with user_errors():
+        first = _read_image(image) if image is not None else None
+        request = GenerationRequest(prompt, seconds, width, height, seed, steps, preset, image=first)
+        from phonofilm.pipeline.validate import validate_request
+
+        validate_request(request)
+        pipe = load_generator(ckpt, device)
+        bar = tqdm(total=100, desc="generating", unit="%", file=sys.stderr)
+
+        def progress(fraction: float, stage: str) -> None:
+            bar.set_description(stage)
+            bar.update(round(100 * fraction) - bar.n)
+
+        try:
+            result = pipe.generate(request, progress)
+        except UnsupportedRequest as e:
+            raise UserError(f"{e} ({e.code})") from None
+        bar.close()
+        clip = result.clip
+        meta = {"prompt": prompt, **result.metadata}
+        write_mp4(out, clip.frames, clip.fps, clip.audio, clip.sample_rate,
+                  {"comment": json.dumps(meta), "title": prompt[:200]})
+    typer.echo(f"wrote {out} ({width}x{height}, {clip.duration:.2f} s, {clip.fps:g} fps, audio "
+               f"{clip.audio.shape[0]} ch {clip.sample_rate} Hz; model canvas {meta['resized_from']}, "
+               f"resized by {meta['upsampler']})")
+
+
+def train(
+    config: str = typer.Option(..., help="Training recipe: tiny | small-cpu | small-gpu | base-gpu."),
+    out: Path = typer.Option(Path("runs/default"), help="Run directory (resumes when it holds a state)."),
+    device: str = typer.Option("auto", help="auto | cpu | cuda"),
+    data: str = typer.Option(None, help="world | shards:DIR | folder:DIR (mp4 + .txt captions)."),
+    stop_after: str = typer.Option(None, help="Stop after this stage (autoencoders)."),
+    export: Path = typer.Option(None, help="Also export the final model here in fp16 (for shipping)."),
+) -> None:
+    """Train (or resume) the generator; runs under torchrun for several GPUs or processes."""
+    import dataclasses
+
+    from phonofilm.train.config import train_preset
+    from phonofilm.train.trainer import train as run_training
+
+    with user_errors():
+        cfg = train_preset(config)
+        if data:
+            cfg = dataclasses.replace(cfg, data=dataclasses.replace(cfg.data, source=data))
+        if stop_after not in (None, "autoencoders"):
+            raise ValueError(f"--stop-after must be 'autoencoders', got {stop_after!r}")
+        ckpt = run_training(cfg, out, device, stop_after=stop_after)
+        if export is not None:
+            import torch
+
+            from phonofilm.models.system import load_system, save_system
+
+            system, record = load_system(ckpt)
+            save_system(export, system, record, dtype=torch.float16)
+    typer.echo(f"checkpoint: {ckpt}")

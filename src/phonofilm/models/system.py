@@ -1,0 +1,142 @@
+"""The complete generator as one object: video VAE + audio VAE + vocoder + joint transformer.
+
+`SystemConfig` names every part's config and is what a checkpoint's metadata carries, so
+`load_system(path)` rebuilds the exact networks from the file alone.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import torch
+from torch import nn
+
+from phonofilm.config import TransformerConfig, transformer_preset
+from phonofilm.models.audio_vae import PRESETS as AUDIO_VAE_PRESETS
+from phonofilm.models.audio_vae import AudioVAE, AudioVAEConfig
+from phonofilm.models.checkpoint import Checkpoint, CheckpointError, load_checkpoint, save_checkpoint
+from phonofilm.models.transformer import JointAVTransformer
+from phonofilm.models.video_vae import PRESETS as VIDEO_VAE_PRESETS
+from phonofilm.models.video_vae import VideoVAE, VideoVAEConfig
+from phonofilm.models.vocoder import PRESETS as VOCODER_PRESETS
+from phonofilm.models.vocoder import Vocoder, VocoderConfig
+
+FPS = 16.0  # the model's native frame rate: 4 frames per video latent → 4 latents/s
+SAMPLE_RATE = 16000  # the model's native audio rate: 500 samples per audio latent → 32 latents/s
+MAX_TEXT_TOKENS = 256  # captions are long; MiniLM has 512 positions
+
+
+@dataclass(frozen=True)
+class SystemConfig:
+    preset: str
+    video_vae: VideoVAEConfig
+    audio_vae: AudioVAEConfig
+    vocoder: VocoderConfig
+    transformer: TransformerConfig
+    fps: float = FPS
+    sample_rate: int = SAMPLE_RATE
+    text_tokens: int = MAX_TEXT_TOKENS
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "preset": self.preset,
+            "video_vae": self.video_vae.to_dict(),
+            "audio_vae": self.audio_vae.to_dict(),
+            "vocoder": self.vocoder.to_dict(),
+            "transformer": self.transformer.to_dict(),
+            "fps": self.fps,
+            "sample_rate": self.sample_rate,
+            "text_tokens": self.text_tokens,
+        }
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> SystemConfig:
+        try:
+            return cls(
+                preset=d["preset"],
+                video_vae=VideoVAEConfig.from_dict(d["video_vae"]),
+                audio_vae=AudioVAEConfig.from_dict(d["audio_vae"]),
+                vocoder=VocoderConfig.from_dict(d["vocoder"]),
+                transformer=TransformerConfig.from_dict(d["transformer"]),
+                fps=float(d.get("fps", FPS)),
+                sample_rate=int(d.get("sample_rate", SAMPLE_RATE)),
+                text_tokens=int(d.get("text_tokens", MAX_TEXT_TOKENS)),
+            )
+        except (KeyError, TypeError, ValueError) as e:
+            raise CheckpointError(f"checkpoint config is not a phonofilm system config: {e}") from None
+
+
+def system_preset(name: str) -> SystemConfig:
+    """All parts of model size `name` (tiny, small, base), latent channels matched across parts."""
+    if name not in VIDEO_VAE_PRESETS:
+        raise ValueError(f"unknown model preset {name!r}; choose one of {sorted(VIDEO_VAE_PRESETS)}")
+    video, audio = VIDEO_VAE_PRESETS[name], AUDIO_VAE_PRESETS[name]
+    transformer = dataclasses.replace(
+        transformer_preset(name),
+        video_channels=video.latent_channels,
+        audio_channels=audio.latent_channels,
+    )
+    return SystemConfig(name, video, audio, VOCODER_PRESETS[name], transformer)
+
+
+class System(nn.Module):
+    """The four networks of the generator, registered under the names checkpoints use."""
+
+    def __init__(self, config: SystemConfig) -> None:
+        super().__init__()
+        self.config = config
+        self.video_vae = VideoVAE(config.video_vae)
+        self.audio_vae = AudioVAE(config.audio_vae)
+        self.vocoder = Vocoder(config.vocoder)
+        self.transformer = JointAVTransformer(config.transformer)
+
+    def with_latent_stats(self, video: tuple[Any, Any], audio: tuple[Any, Any]) -> System:
+        """Record latent (mean, std) per VAE in the configs (they travel in the checkpoint)."""
+        cfg = dataclasses.replace(
+            self.config,
+            video_vae=dataclasses.replace(self.config.video_vae, latent_mean=video[0], latent_std=video[1]),
+            audio_vae=dataclasses.replace(self.config.audio_vae, latent_mean=audio[0], latent_std=audio[1]),
+        )
+        self.config = cfg
+        self.video_vae.config = cfg.video_vae
+        self.audio_vae.config = cfg.audio_vae
+        return self
+
+    def parameter_counts(self) -> dict[str, int]:
+        return {name: sum(p.numel() for p in m.parameters())
+                for name, m in self.named_children()}
+
+
+MODULES = ("video_vae", "audio_vae", "vocoder", "transformer")
+
+
+def save_system(directory: str | Path, system: System, record: dict[str, Any],
+                transformer_state: dict[str, torch.Tensor] | None = None,
+                dtype: torch.dtype | None = None) -> Path:
+    """Write a self-describing checkpoint; `transformer_state` overrides (e.g. EMA weights)."""
+    modules: dict[str, Any] = {name: getattr(system, name) for name in MODULES}
+    if transformer_state is not None:
+        modules["transformer"] = transformer_state
+    # LogMel filterbanks are buffers derived from the config; keep checkpoints to learned weights.
+    modules["audio_vae"] = {k: v for k, v in system.audio_vae.state_dict().items() if not k.startswith("logmel.")}
+    return save_checkpoint(directory, modules, system.config.to_dict(), record, dtype=dtype)
+
+
+def load_system(path: str | Path, device: str | torch.device = "cpu") -> tuple[System, dict[str, Any]]:
+    """Rebuild the networks from a checkpoint (fp32, eval mode) → (system, training record)."""
+    ck: Checkpoint = load_checkpoint(path)
+    system = System(SystemConfig.from_dict(ck.config))
+    for name in MODULES:
+        module = getattr(system, name)
+        state = {k: v.float() if v.is_floating_point() else v for k, v in ck.state_dict(name).items()}
+        missing, unexpected = module.load_state_dict(state, strict=False)
+        missing = [k for k in missing if not k.startswith("logmel.") and "window" not in k
+                   and "filterbank" not in k and "mel_inverse" not in k]
+        if missing or unexpected:
+            raise CheckpointError(
+                f"checkpoint {path} does not match its own config for {name}: "
+                f"missing {missing[:5]}, unexpected {unexpected[:5]}")
+    return system.to(device).eval().requires_grad_(False), ck.record

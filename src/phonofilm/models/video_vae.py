@@ -1,0 +1,223 @@
+"""Causal 3D convolutional video VAE: 8× spatial, 4× temporal, first frame encoded on its own.
+
+Layout: frames [B, 3, T, H, W] in [-1, 1] with T = 1 + 4k, H and W divisible by 8
+  ⇄ latents [B, Cv, 1 + k, H/8, W/8].
+
+Causality: every conv pads time at the front by replicating frame 0, and no norm spans frames, so
+latent frame j depends only on frames ≤ 4j; latent 0 is exactly the latent of frame 0 alone (what
+image-to-video and extension condition on). Decoding is causal the same way.
+
+Spatial ×8 comes from three stride-2 stages: a 2×2 space-to-depth patchify (as LTX-Video does, so no
+full-resolution feature map is ever built — that is what keeps the CPU decoder cheap) and two strided
+causal convs that also halve time (1 + 2m frames -> 1 + m).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from types import MappingProxyType
+from typing import Any
+
+import torch
+from einops import rearrange
+from torch import Tensor, nn
+
+from phonofilm.models.layers import (
+    CausalConv3d,
+    ChannelRMSNorm,
+    DiagonalGaussian,
+    ResBlock3d,
+    StreamCache,
+    affine_latent,
+    check_latent_stats,
+    config_from_dict,
+)
+
+SPATIAL_FACTOR = 8
+TEMPORAL_FACTOR = 4
+PATCH = 2  # the first spatial stride-2 stage is a space-to-depth patchify
+
+
+@dataclass(frozen=True)
+class VideoVAEConfig:
+    """Sizes of the video VAE; `latent_mean`/`latent_std` map latents to unit scale for diffusion."""
+
+    latent_channels: int = 16
+    channels: tuple[int, int, int] = (32, 64, 128)  # widths at 1/2, 1/4, 1/8 resolution
+    encoder_blocks: int = 1  # residual blocks per resolution level
+    decoder_blocks: int = 1
+    latent_mean: float | tuple[float, ...] = 0.0  # set from data statistics after training
+    latent_std: float | tuple[float, ...] = 1.0
+
+    def __post_init__(self) -> None:
+        if len(self.channels) != 3:
+            raise ValueError(
+                f"VideoVAEConfig.channels needs 3 widths (1/2, 1/4, 1/8 resolution), got {self.channels}"
+            )
+        check_latent_stats("VideoVAEConfig.latent_mean", self.latent_mean, self.latent_channels)
+        check_latent_stats("VideoVAEConfig.latent_std", self.latent_std, self.latent_channels)
+
+    def latent_shape(self, frames: int, height: int, width: int) -> tuple[int, int, int, int]:
+        """(Cv, 1 + (T - 1) / 4, H / 8, W / 8) for a clip of T frames at H × W."""
+        check_video_shape(frames, height, width)
+        return (
+            self.latent_channels,
+            1 + (frames - 1) // TEMPORAL_FACTOR,
+            height // SPATIAL_FACTOR,
+            width // SPATIAL_FACTOR,
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form for checkpoint metadata."""
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> VideoVAEConfig:
+        """Inverse of `to_dict`."""
+        return config_from_dict(cls, data)
+
+
+PRESETS: MappingProxyType[str, VideoVAEConfig] = MappingProxyType(
+    {
+        "tiny": VideoVAEConfig(latent_channels=8, channels=(16, 24, 32)),
+        "small": VideoVAEConfig(latent_channels=16, channels=(32, 64, 128)),
+        "base": VideoVAEConfig(
+            latent_channels=16, channels=(64, 128, 256), encoder_blocks=2, decoder_blocks=2
+        ),
+    }
+)
+
+
+def check_video_shape(frames: int, height: int, width: int) -> None:
+    """Raise with the allowed sizes unless T = 1 + 4k and H, W are positive multiples of 8."""
+    if frames < 1 or (frames - 1) % TEMPORAL_FACTOR:
+        raise ValueError(f"video has {frames} frames; the video VAE needs T = 1 + 4k (1, 5, ..., 65, ...)")
+    if height < SPATIAL_FACTOR or width < SPATIAL_FACTOR or height % SPATIAL_FACTOR or width % SPATIAL_FACTOR:
+        raise ValueError(f"video is {height}×{width} (H×W); the video VAE needs H and W divisible by 8")
+
+
+class CausalUpsample3d(nn.Module):
+    """×2 in space (and time) by conv + depth-to-space; time keeps frame 0 single (n -> 2n - 1)."""
+
+    def __init__(self, in_channels: int, out_channels: int, time: bool) -> None:
+        super().__init__()
+        self.pt = 2 if time else 1
+        factor = self.pt * 4
+        self.conv = CausalConv3d(in_channels, out_channels * factor)
+        # ICNR init: every sub-pixel shares one kernel, so the block starts as a nearest upsample
+        # (no checkerboard at the start of training).
+        conv = self.conv.conv
+        with torch.no_grad():
+            conv.weight.copy_(conv.weight[:out_channels].repeat_interleave(factor, dim=0))
+            conv.bias.copy_(conv.bias[:out_channels].repeat_interleave(factor, dim=0))
+
+    def forward(self, x: Tensor, cache: StreamCache | None = None) -> Tensor:
+        """[B, Cin, n, h, w] -> [B, Cout, 2n - 1 (or n), 2h, 2w]; later chunks of a stream give 2n."""
+        first_chunk = cache is None or self.conv not in cache
+        x = self.conv(x, cache)
+        x = rearrange(x, "b (c pt ph pw) t h w -> b c (t pt) (h ph) (w pw)", pt=self.pt, ph=2, pw=2)
+        # frame 0 produced pt frames; keep only its last so the decoded clip is 1 + 4k long
+        return x[:, :, self.pt - 1 :] if first_chunk else x
+
+
+class VideoEncoder(nn.Module):
+    """[B, 3, 1 + 4k, H, W] -> moments [B, 2·Cv, 1 + k, H/8, W/8]."""
+
+    def __init__(self, cfg: VideoVAEConfig) -> None:
+        super().__init__()
+        c0, c1, c2 = cfg.channels
+        self.conv_in = CausalConv3d(3 * PATCH * PATCH, c0)
+        self.level0 = nn.Sequential(*[ResBlock3d(c0, c0) for _ in range(cfg.encoder_blocks)])
+        self.down0 = CausalConv3d(c0, c1, stride=(2, 2, 2))
+        self.level1 = nn.Sequential(*[ResBlock3d(c1, c1) for _ in range(cfg.encoder_blocks)])
+        self.down1 = CausalConv3d(c1, c2, stride=(2, 2, 2))
+        self.level2 = nn.Sequential(*[ResBlock3d(c2, c2) for _ in range(cfg.encoder_blocks + 1)])
+        self.norm_out = ChannelRMSNorm(c2)
+        self.conv_out = CausalConv3d(c2, 2 * cfg.latent_channels)
+
+    def forward(self, x: Tensor) -> Tensor:
+        """Frames in [-1, 1] to Gaussian moments."""
+        x = rearrange(x, "b c t (h ph) (w pw) -> b (c ph pw) t h w", ph=PATCH, pw=PATCH)
+        x = self.level0(self.conv_in(x))  # [B, c0, T, H/2, W/2]
+        x = self.level1(self.down0(x))  # [B, c1, 1 + 2k, H/4, W/4]
+        x = self.level2(self.down1(x))  # [B, c2, 1 + k, H/8, W/8]
+        return self.conv_out(nn.functional.silu(self.norm_out(x)))
+
+
+class VideoDecoder(nn.Module):
+    """[B, Cv, 1 + k, H/8, W/8] -> frames [B, 3, 1 + 4k, H, W] (unclamped)."""
+
+    def __init__(self, cfg: VideoVAEConfig) -> None:
+        super().__init__()
+        c0, c1, c2 = cfg.channels
+        self.conv_in = CausalConv3d(cfg.latent_channels, c2)
+        self.level2 = nn.ModuleList(ResBlock3d(c2, c2) for _ in range(cfg.decoder_blocks + 1))
+        self.up1 = CausalUpsample3d(c2, c1, time=True)
+        self.level1 = nn.ModuleList(ResBlock3d(c1, c1) for _ in range(cfg.decoder_blocks))
+        self.up0 = CausalUpsample3d(c1, c0, time=True)
+        self.level0 = nn.ModuleList(ResBlock3d(c0, c0) for _ in range(cfg.decoder_blocks))
+        self.norm_out = ChannelRMSNorm(c0)
+        self.conv_out = CausalConv3d(c0, 3 * PATCH * PATCH)
+
+    def forward(self, z: Tensor, cache: StreamCache | None = None) -> Tensor:
+        """Latents to frames; pass one `cache` across consecutive latent chunks to stream."""
+        x = self.conv_in(z, cache)  # [B, c2, 1 + k, h, w]
+        for block in self.level2:
+            x = block(x, cache)
+        x = self.up1(x, cache)  # [B, c1, 1 + 2k, 2h, 2w]
+        for block in self.level1:
+            x = block(x, cache)
+        x = self.up0(x, cache)  # [B, c0, 1 + 4k, 4h, 4w]
+        for block in self.level0:
+            x = block(x, cache)
+        x = self.conv_out(nn.functional.silu(self.norm_out(x)), cache)
+        return rearrange(x, "b (c ph pw) t h w -> b c t (h ph) (w pw)", ph=PATCH, pw=PATCH)
+
+
+class VideoVAE(nn.Module):
+    """Causal video VAE: `encode` -> DiagonalGaussian, `decode` -> frames; see the module docstring."""
+
+    def __init__(self, config: VideoVAEConfig) -> None:
+        super().__init__()
+        self.config = config
+        self.encoder = VideoEncoder(config)
+        self.decoder = VideoDecoder(config)
+
+    def encode(self, x: Tensor) -> DiagonalGaussian:
+        """Frames [B, 3, 1 + 4k, H, W] in [-1, 1] -> posterior over [B, Cv, 1 + k, H/8, W/8]."""
+        if x.ndim != 5 or x.shape[1] != 3:
+            raise ValueError(f"video VAE expects frames [B, 3, T, H, W], got shape {tuple(x.shape)}")
+        check_video_shape(*x.shape[2:])
+        return DiagonalGaussian.from_moments(self.encoder(x))
+
+    def decode(self, z: Tensor, chunk: int | None = None) -> Tensor:
+        """Latents [B, Cv, 1 + k, h, w] -> frames [B, 3, 1 + 4k, 8h, 8w] (not clamped to [-1, 1]).
+
+        `chunk` decodes that many latent frames at a time, carrying each causal conv's last frames
+        over (same frames as one pass, bounded memory for long clips).
+        """
+        cv = self.config.latent_channels
+        if z.ndim != 5 or z.shape[1] != cv:
+            raise ValueError(
+                f"video VAE expects latents [B, {cv}, 1 + k, H/8, W/8], got shape {tuple(z.shape)}"
+            )
+        if chunk is None:
+            return self.decoder(z)
+        if chunk < 1:
+            raise ValueError(f"decode chunk is {chunk} latent frames; it must be at least 1")
+        cache: StreamCache = {}
+        return torch.cat([self.decoder(part, cache) for part in z.split(chunk, dim=2)], dim=2)
+
+    def forward(self, x: Tensor, generator: torch.Generator | None = None) -> tuple[Tensor, DiagonalGaussian]:
+        """Training pass: encode, sample, decode -> (reconstruction, posterior)."""
+        posterior = self.encode(x)
+        return self.decode(posterior.sample(generator)), posterior
+
+    def normalize(self, z: Tensor) -> Tensor:
+        """VAE latents -> diffusion space (about zero mean, unit std) using the config statistics."""
+        return affine_latent(z, self.config.latent_mean, self.config.latent_std, inverse=False)
+
+    def denormalize(self, z: Tensor) -> Tensor:
+        """Diffusion space -> VAE latents (inverse of `normalize`)."""
+        return affine_latent(z, self.config.latent_mean, self.config.latent_std, inverse=True)

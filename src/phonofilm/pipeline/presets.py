@@ -1,0 +1,45 @@
+"""Generation presets: what `sora-2` and `sora-2-pro` (and our own names) mean in steps and guidance."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from types import MappingProxyType
+
+
+@dataclass(frozen=True)
+class GenerationPreset:
+    name: str
+    sampler: str  # a key of phonofilm.diffusion.samplers.SAMPLERS
+    steps: int
+    video_guidance: float
+    audio_guidance: float
+    model_area: int  # working-resolution pixels (W·H) of the transformer's canvas
+    max_seconds: float  # longest single generation; longer requests go through extension
+
+
+PRESETS: MappingProxyType[str, GenerationPreset] = MappingProxyType({
+    # the fast path: few Euler steps at the model's native canvas
+    "sora-2": GenerationPreset("sora-2", "euler", 12, 3.0, 2.0, 128 * 72, 20.0),
+    # the fidelity path: more, second-order steps
+    "sora-2-pro": GenerationPreset("sora-2-pro", "heun", 24, 4.0, 2.5, 128 * 72, 20.0),
+    "draft": GenerationPreset("draft", "euler", 4, 1.0, 1.0, 128 * 72, 20.0),
+})
+
+ALIASES = {"sora-2-2025-10-06": "sora-2", "sora-2-pro-2025-10-06": "sora-2-pro",
+           "sora-2-2025-12-08": "sora-2", "sora-2-pro-2025-12-08": "sora-2-pro"}
+
+
+def generation_preset(name: str) -> GenerationPreset:
+    """Preset by name or alias, with a clear error listing the choices."""
+    key = ALIASES.get(name, name)
+    if key not in PRESETS:
+        raise ValueError(f"unknown preset/model {name!r}; choose one of {sorted(PRESETS) + sorted(ALIASES)}")
+    return PRESETS[key]
+
+
+def working_size(width: int, height: int, area: int) -> tuple[int, int]:
+    """The model canvas (multiples of 8) with the requested aspect ratio and about `area` pixels."""
+    aspect = width / height
+    w = max(16, round((area * aspect) ** 0.5 / 8) * 8)
+    h = max(16, round((area / aspect) ** 0.5 / 8) * 8)
+    return w, h

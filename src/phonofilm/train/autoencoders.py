@@ -1,0 +1,139 @@
+"""Losses and one-step trainers for the video VAE, the audio VAE and the vocoder.
+
+Each `train_*_step` does forward, loss, backward, gradient clip and optimizer step on one batch and
+returns plain floats for logging; the loop, data and checkpoints belong to the trainer.
+No adversarial term yet: reconstruction (L1 + L2) with a small KL for the VAEs, multi-resolution
+STFT + log-mel L1 for the vocoder.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor
+
+from phonofilm.models.audio_vae import AudioVAE
+from phonofilm.models.layers import DiagonalGaussian
+from phonofilm.models.mel import LogMel, stft_magnitude
+from phonofilm.models.video_vae import VideoVAE
+from phonofilm.models.vocoder import Vocoder
+
+
+@dataclass(frozen=True)
+class VAELossConfig:
+    """Weights of the VAE loss; every term is a per-element mean, so weights are comparable across sizes."""
+
+    l1_weight: float = 1.0
+    l2_weight: float = 1.0
+    kl_weight: float = 1e-6  # on per-element means; ≈ 5e-5 in LDM's summed convention (LDM: 1e-6)
+    max_grad_norm: float = 1.0
+
+
+@dataclass(frozen=True)
+class VocoderLossConfig:
+    """Weights of the vocoder loss and the (n_fft, hop, win) of each STFT resolution."""
+
+    stft_weight: float = 1.0
+    mel_weight: float = 1.0
+    resolutions: tuple[tuple[int, int, int], ...] = ((256, 64, 256), (512, 128, 512), (1024, 256, 1024))
+    max_grad_norm: float = 1.0
+
+
+def vae_loss(
+    recon: Tensor, target: Tensor, posterior: DiagonalGaussian, cfg: VAELossConfig
+) -> tuple[Tensor, dict[str, float]]:
+    """L1 + L2 reconstruction + KL(q || N(0, I)) -> (loss, logged terms)."""
+    l1 = F.l1_loss(recon, target)
+    l2 = F.mse_loss(recon, target)
+    kl = posterior.kl()
+    loss = cfg.l1_weight * l1 + cfg.l2_weight * l2 + cfg.kl_weight * kl
+    return loss, {"loss": loss.item(), "l1": l1.item(), "l2": l2.item(), "kl": kl.item()}
+
+
+def _step(
+    model: torch.nn.Module, optimizer: torch.optim.Optimizer, loss: Tensor, max_grad_norm: float
+) -> float:
+    optimizer.zero_grad(set_to_none=True)
+    loss.backward()
+    grad_norm = torch.nn.utils.clip_grad_norm_(model.parameters(), max_grad_norm)
+    optimizer.step()
+    return float(grad_norm)
+
+
+def train_video_vae_step(
+    model: VideoVAE,
+    optimizer: torch.optim.Optimizer,
+    frames: Tensor,
+    cfg: VAELossConfig | None = None,
+    generator: torch.Generator | None = None,
+) -> dict[str, float]:
+    """One optimisation step on frames [B, 3, 1 + 4k, H, W] in [-1, 1]; returns the logged terms."""
+    cfg = cfg or VAELossConfig()
+    model.train()
+    recon, posterior = model(frames, generator)
+    loss, logs = vae_loss(recon, frames, posterior, cfg)
+    logs["grad_norm"] = _step(model, optimizer, loss, cfg.max_grad_norm)
+    return logs
+
+
+def train_audio_vae_step(
+    model: AudioVAE,
+    optimizer: torch.optim.Optimizer,
+    mel: Tensor,
+    cfg: VAELossConfig | None = None,
+    generator: torch.Generator | None = None,
+) -> dict[str, float]:
+    """One optimisation step on log-mel [B, C, M, F] (make it with `model.logmel(wave)`)."""
+    cfg = cfg or VAELossConfig()
+    model.train()
+    recon, posterior = model(mel, generator)
+    loss, logs = vae_loss(recon, mel, posterior, cfg)
+    logs["grad_norm"] = _step(model, optimizer, loss, cfg.max_grad_norm)
+    return logs
+
+
+def multi_resolution_stft_loss(
+    pred: Tensor,
+    target: Tensor,
+    resolutions: tuple[tuple[int, int, int], ...] = VocoderLossConfig.resolutions,
+) -> Tensor:
+    """Mean over resolutions of spectral convergence + L1 of log-magnitudes, for waves [N, S]."""
+    total = pred.new_zeros(())
+    for n_fft, hop, win in resolutions:
+        p = stft_magnitude(pred, n_fft, hop, win)
+        t = stft_magnitude(target, n_fft, hop, win)
+        convergence = torch.linalg.norm(t - p) / torch.linalg.norm(t).clamp(min=1e-7)
+        log_mag = F.l1_loss(torch.log(p.clamp(min=1e-5)), torch.log(t.clamp(min=1e-5)))
+        total = total + convergence + log_mag
+    return total / len(resolutions)
+
+
+def vocoder_loss(
+    pred: Tensor, target: Tensor, logmel: LogMel, cfg: VocoderLossConfig
+) -> tuple[Tensor, dict[str, float]]:
+    """Multi-resolution STFT + log-mel L1 between waves [N, S] -> (loss, logged terms)."""
+    stft = multi_resolution_stft_loss(pred, target, cfg.resolutions)
+    mel = F.l1_loss(logmel(pred), logmel(target))
+    loss = cfg.stft_weight * stft + cfg.mel_weight * mel
+    return loss, {"loss": loss.item(), "mr_stft": stft.item(), "mel_l1": mel.item()}
+
+
+def train_vocoder_step(
+    vocoder: Vocoder,
+    logmel: LogMel,
+    optimizer: torch.optim.Optimizer,
+    wave: Tensor,
+    cfg: VocoderLossConfig | None = None,
+) -> dict[str, float]:
+    """One optimisation step on waves [N, S] (or [B, C, S], channels batched) from their own log-mels."""
+    cfg = cfg or VocoderLossConfig()
+    vocoder.train()
+    wave = wave.reshape(-1, wave.shape[-1])
+    with torch.no_grad():
+        mel = logmel(wave)  # [N, M, S // hop]
+    pred = vocoder(mel)  # [N, (S // hop) × hop]
+    loss, logs = vocoder_loss(pred, wave[:, : pred.shape[-1]], logmel, cfg)
+    logs["grad_norm"] = _step(vocoder, optimizer, loss, cfg.max_grad_norm)
+    return logs

@@ -1,0 +1,116 @@
+"""Training recipes: typed, frozen, in one dict. A recipe is saved in every checkpoint's record."""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Any
+
+
+@dataclass(frozen=True)
+class DataConfig:
+    """Where clips come from and how they are bucketed.
+
+    source: "world" (rendered online by DataLoader workers), "shards:DIR" (phonofilm world dataset),
+    or "folder:DIR" (your own mp4 files with .txt captions; see docs/training.md).
+    Every batch holds one bucket: one size (W, H) and one length in frames (1 + 4k at 16 fps).
+    """
+
+    source: str = "world"
+    sizes: tuple[tuple[int, int], ...] = ((128, 72), (72, 128), (96, 96))
+    size_weights: tuple[float, ...] = (0.6, 0.2, 0.2)
+    frames: tuple[int, ...] = (33, 65)  # 2.06 s and 4.06 s at 16 fps
+    frame_weights: tuple[float, ...] = (0.3, 0.7)
+    autoencoder_frames: int = 17  # short crops are enough to learn the autoencoders
+    num_workers: int = 0
+    seed_start: int = 0  # world seeds; benchmark/eval seeds are >= 2_000_000_000 and never trained on
+
+    def __post_init__(self) -> None:
+        if len(self.sizes) != len(self.size_weights) or len(self.frames) != len(self.frame_weights):
+            raise ValueError("sizes/size_weights and frames/frame_weights must have equal lengths")
+        for w, h in self.sizes:
+            if w % 8 or h % 8:
+                raise ValueError(f"training size {w}x{h}: width and height must be multiples of 8")
+        for t in (*self.frames, self.autoencoder_frames):
+            if (t - 1) % 4:
+                raise ValueError(f"clip length {t} frames: must be 1 + 4k for the causal video VAE")
+
+
+@dataclass(frozen=True)
+class StageConfig:
+    steps: int
+    batch_size: int
+    lr: float
+    warmup: int = 100
+    weight_decay: float = 0.0
+    max_grad_norm: float = 1.0
+    minutes: float | None = None  # stop early after this wall time (for fixed-budget runs)
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    name: str
+    model: str  # system preset: tiny | small | base
+    data: DataConfig = field(default_factory=DataConfig)
+    autoencoders: StageConfig = StageConfig(steps=2000, batch_size=8, lr=3e-4)
+    transformer: StageConfig = StageConfig(steps=20000, batch_size=16, lr=3e-4)
+    latent_stat_batches: int = 8
+    ema_decay: float = 0.999
+    p_first_frame: float = 0.15  # image-to-video: first latent frame given clean
+    p_video_to_audio: float = 0.1  # video given clean, audio generated (the "separate synthesis" path)
+    p_video_only: float = 0.1  # audio stream absent
+    precision: str = "fp32"  # fp32 | bf16 (CUDA autocast)
+    compile: bool = False
+    log_every: int = 20
+    checkpoint_every: int = 500
+    eval_every: int = 0  # 0 = no periodic eval
+    seed: int = 0
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+
+def _cfg(**kw: Any) -> TrainConfig:
+    return TrainConfig(**kw)
+
+
+TRAIN_PRESETS: MappingProxyType[str, TrainConfig] = MappingProxyType({
+    # seconds on a CPU: the end-to-end test recipe
+    "tiny": _cfg(
+        name="tiny", model="tiny",
+        data=DataConfig(sizes=((32, 24), (24, 32)), size_weights=(0.5, 0.5), frames=(9,), frame_weights=(1.0,),
+                        autoencoder_frames=5),
+        autoencoders=StageConfig(steps=4, batch_size=2, lr=1e-3, warmup=1),
+        transformer=StageConfig(steps=4, batch_size=2, lr=1e-3, warmup=1),
+        latent_stat_batches=1, log_every=1, checkpoint_every=4, ema_decay=0.9,
+    ),
+    # resumable CPU training of the shipped model, session after session
+    "small-cpu": _cfg(
+        name="small-cpu", model="small", data=DataConfig(num_workers=1),
+        autoencoders=StageConfig(steps=3000, batch_size=4, lr=3e-4),
+        transformer=StageConfig(steps=30000, batch_size=4, lr=2e-4),
+        checkpoint_every=200,
+    ),
+    # the shipped model on one H100/H200 in about 9 minutes (see docs/model-card.md)
+    "small-gpu": _cfg(
+        name="small-gpu", model="small", data=DataConfig(num_workers=14),
+        autoencoders=StageConfig(steps=100_000, batch_size=24, lr=6e-4, warmup=100, minutes=2.6),
+        transformer=StageConfig(steps=100_000, batch_size=48, lr=4e-4, warmup=200, minutes=5.2),
+        precision="bf16", log_every=50, checkpoint_every=1000, ema_decay=0.998,
+    ),
+    "base-gpu": _cfg(
+        name="base-gpu", model="base", data=DataConfig(num_workers=14),
+        autoencoders=StageConfig(steps=20000, batch_size=32, lr=3e-4),
+        transformer=StageConfig(steps=200_000, batch_size=64, lr=1e-4, warmup=1000),
+        precision="bf16", compile=True, log_every=100, checkpoint_every=2000,
+    ),
+})
+
+
+def train_preset(name: str) -> TrainConfig:
+    """The recipe called `name`."""
+    try:
+        return TRAIN_PRESETS[name]
+    except KeyError:
+        raise ValueError(f"unknown training config {name!r}; choose one of {sorted(TRAIN_PRESETS)}") from None

@@ -1,0 +1,151 @@
+"""One optimisation step of each training stage, as functions of (models, batch) → logged floats."""
+
+from __future__ import annotations
+
+import contextlib
+from dataclasses import dataclass
+
+import torch
+from torch import Tensor
+
+from phonofilm.diffusion.flow import (
+    condition_dropout,
+    flow_loss,
+    noise_latents,
+    sample_timesteps,
+    velocity_target,
+)
+from phonofilm.models.system import System
+from phonofilm.models.text import TextEncoder
+from phonofilm.models.transformer import ModalityInput
+from phonofilm.train.autoencoders import (
+    VAELossConfig,
+    VocoderLossConfig,
+    train_audio_vae_step,
+    train_video_vae_step,
+    train_vocoder_step,
+)
+from phonofilm.train.config import TrainConfig
+
+
+def video_to_model(video_uint8: Tensor, device: torch.device) -> Tensor:
+    """uint8 [B, T, H, W, 3] → float [B, 3, T, H, W] in [-1, 1] on `device`."""
+    return video_uint8.to(device, non_blocking=True).permute(0, 4, 1, 2, 3).float().div_(127.5).sub_(1.0)
+
+
+def autocast(device: torch.device, precision: str) -> contextlib.AbstractContextManager:
+    if precision == "bf16" and device.type == "cuda":
+        return torch.autocast("cuda", dtype=torch.bfloat16)
+    return contextlib.nullcontext()
+
+
+@dataclass
+class AutoencoderModels:
+    video_vae: torch.nn.Module
+    audio_vae: torch.nn.Module
+    vocoder: torch.nn.Module
+
+
+def autoencoder_step(models: AutoencoderModels, logmel: torch.nn.Module, opts: dict[str, torch.optim.Optimizer],
+                     batch: dict, gen: torch.Generator, max_grad_norm: float, device: torch.device) -> dict[str, float]:
+    """Video VAE, audio VAE and vocoder each take one step on the same batch (fp32 / TF32)."""
+    frames = video_to_model(batch["video"], device)
+    wave = batch["audio"].to(device, non_blocking=True)
+    vae_cfg = VAELossConfig(max_grad_norm=max_grad_norm)
+    v = train_video_vae_step(models.video_vae, opts["video_vae"], frames, vae_cfg, gen)
+    with torch.no_grad():
+        mel = logmel(wave)
+    a = train_audio_vae_step(models.audio_vae, opts["audio_vae"], mel, vae_cfg, gen)
+    # the vocoder learns on 1 s crops: its receptive field is short and crops keep the STFT losses cheap
+    crop = min(wave.shape[-1], 16000)
+    voc = train_vocoder_step(models.vocoder, logmel, opts["vocoder"], wave[..., :crop],
+                             VocoderLossConfig(max_grad_norm=max_grad_norm))
+    return {"video_l1": v["l1"], "video_kl": v["kl"], "audio_l1": a["l1"], "vocoder": voc["loss"],
+            "vocoder_mel_l1": voc["mel_l1"]}
+
+
+@torch.no_grad()
+def encode_latents(system: System, batch: dict, device: torch.device) -> tuple[Tensor, Tensor]:
+    """Normalised diffusion latents (video [B,Cv,F,h,w], audio [B,Ca,L]) of a batch (posterior means)."""
+    frames = video_to_model(batch["video"], device)
+    wave = batch["audio"].to(device, non_blocking=True)
+    zv = system.video_vae.normalize(system.video_vae.encode(frames).mean)
+    za = system.audio_vae.normalize(system.audio_vae.encode_audio(wave).mean)
+    return zv, za
+
+
+def shot_conditioning(shots: Tensor, latent_frames: int) -> tuple[Tensor, Tensor]:
+    """Per-frame shot indices [B, T] → per-latent-frame (shot_ids [B, F], cuts [B, F] bool).
+
+    Latent frame j summarises frames 4j−3..4j, so it takes the shot of frame 4j; a cut marks the first
+    latent frame of each shot after the first.
+    """
+    idx = torch.arange(latent_frames, device=shots.device) * 4
+    ids = shots[:, idx.clamp(max=shots.shape[1] - 1)]
+    cuts = torch.zeros_like(ids, dtype=torch.bool)
+    cuts[:, 1:] = ids[:, 1:] != ids[:, :-1]
+    return ids, cuts
+
+
+def choose_mode(cfg: TrainConfig, gen: torch.Generator) -> str:
+    """joint | video_to_audio | video_only, per batch (all samples of a batch share the streams)."""
+    u = float(torch.rand((), generator=gen, device=gen.device))
+    if u < cfg.p_video_to_audio:
+        return "video_to_audio"
+    if u < cfg.p_video_to_audio + cfg.p_video_only:
+        return "video_only"
+    return "joint"
+
+
+def transformer_step(system: System, transformer: torch.nn.Module, text_encoder: TextEncoder,
+                     opt: torch.optim.Optimizer, batch: dict, cfg: TrainConfig, gen: torch.Generator,
+                     device: torch.device) -> dict[str, float]:
+    """One flow-matching step of the joint transformer on frozen-autoencoder latents."""
+    zv, za = encode_latents(system, batch, device)
+    b, f = zv.shape[0], zv.shape[2]
+    mode = choose_mode(cfg, gen)
+    cond_v = torch.rand(b, generator=gen, device=device) < cfg.p_first_frame
+    cond_v = torch.cat([cond_v[:, None], torch.zeros(b, f - 1, dtype=torch.bool, device=device)], 1)
+    if mode == "video_to_audio":
+        cond_v = torch.ones(b, f, dtype=torch.bool, device=device)
+    n_tokens = f * -(-zv.shape[3] // 2) * -(-zv.shape[4] // 2) + za.shape[-1]  # video (1,2,2) patches + audio
+    t = sample_timesteps(b, gen, n_tokens)
+    nv = torch.randn(zv.shape, generator=gen, device=device)
+    na = torch.randn(za.shape, generator=gen, device=device)
+    text = text_encoder.encode(batch["captions"]).to(device)
+    text = text.drop(*condition_dropout(b, gen))
+    shot_ids, cuts = shot_conditioning(batch["shots"].to(device), f)
+    video_in = ModalityInput(noise_latents(zv, nv, t, cond_v), cond_v, shot_ids, cuts)
+    audio_in = None if mode == "video_only" else ModalityInput(noise_latents(za, na, t))
+    with autocast(device, cfg.precision):
+        v_pred, a_pred = transformer(video_in, audio_in, text, t)
+    pred, target, masks = {}, {}, {}
+    if mode != "video_to_audio":
+        pred["video"], target["video"], masks["video"] = v_pred, velocity_target(zv, nv), cond_v
+    if a_pred is not None:
+        pred["audio"], target["audio"] = a_pred, velocity_target(za, na)
+    loss, parts = flow_loss(pred, target, masks)
+    opt.zero_grad(set_to_none=True)
+    loss.backward()
+    grad = torch.nn.utils.clip_grad_norm_(transformer.parameters(), cfg.transformer.max_grad_norm)
+    opt.step()
+    logs = {"loss": float(loss), "grad_norm": float(grad)}
+    logs.update({f"loss_{k}": float(v) for k, v in parts.items()})
+    return logs
+
+
+@torch.no_grad()
+def latent_statistics(system: System, batches: list[dict], device: torch.device) -> tuple[tuple, tuple]:
+    """Per-channel (mean, std) of raw VAE latents over some batches (set before the transformer trains)."""
+    vs, as_ = [], []
+    for batch in batches:
+        frames = video_to_model(batch["video"], device)
+        vs.append(system.video_vae.encode(frames).mean.transpose(0, 1).flatten(1))  # [Cv, N]
+        as_.append(system.audio_vae.encode_audio(batch["audio"].to(device)).mean.transpose(0, 1).flatten(1))
+    v, a = torch.cat(vs, 1), torch.cat(as_, 1)
+
+    def stats(x: Tensor) -> tuple[tuple[float, ...], tuple[float, ...]]:
+        return (tuple(round(float(m), 5) for m in x.mean(1)),
+                tuple(round(max(float(s), 1e-3), 5) for s in x.std(1)))
+
+    return stats(v), stats(a)

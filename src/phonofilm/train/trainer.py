@@ -1,0 +1,216 @@
+"""`phonofilm train`: autoencoders → latent statistics → joint transformer, resumable at any checkpoint.
+
+Run directory layout:
+    RUN/state/        everything needed to continue exactly (weights, EMA, optimizers, RNG, step)
+    RUN/checkpoint/   the latest self-describing model checkpoint (EMA transformer) for `generate`
+    RUN/log.jsonl     one JSON line per logged step
+"""
+
+from __future__ import annotations
+
+import json
+import platform
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import torch
+from torch.utils.data import DataLoader
+from tqdm import tqdm
+
+from phonofilm.models.system import System, save_system, system_preset
+from phonofilm.models.text import TextEncoder
+from phonofilm.train.batches import make_batches
+from phonofilm.train.config import StageConfig, TrainConfig
+from phonofilm.train.distributed import Distributed, wrap
+from phonofilm.train.state import has_state, load_state, save_state
+from phonofilm.train.steps import AutoencoderModels, autoencoder_step, latent_statistics, transformer_step
+
+STAGES = ("autoencoders", "transformer")
+
+
+@dataclass
+class Run:
+    """Mutable state of one training run (everything `state/` persists)."""
+
+    cfg: TrainConfig
+    out: Path
+    dist: Distributed
+    system: System
+    optimizers: dict[str, torch.optim.Optimizer]
+    ema: dict[str, torch.Tensor]
+    gen: torch.Generator
+    stage: str = "autoencoders"
+    step: int = 0
+    steps_done: dict[str, int] = field(default_factory=dict)
+    latent_stats: dict[str, Any] | None = None
+    wall_seconds: float = 0.0
+
+    @property
+    def device(self) -> torch.device:
+        return self.dist.device
+
+    def meta(self) -> dict[str, Any]:
+        return {"stage": self.stage, "step": self.step, "steps_done": self.steps_done,
+                "latent_stats": self.latent_stats, "wall_seconds": self.wall_seconds,
+                "config": self.cfg.to_dict()}
+
+    def save(self) -> None:
+        """State for exact resume + an exported checkpoint (rank 0 only)."""
+        if not self.dist.is_main:
+            return
+        save_state(self.out / "state", {"system": self.system, "ema": self.ema}, self.optimizers,
+                   self.meta(), {"noise": self.gen})
+        save_system(self.out / "checkpoint", self.system, self.record(), transformer_state=self.ema)
+
+    def record(self) -> dict[str, Any]:
+        dev = self.device
+        hw = torch.cuda.get_device_name(dev) if dev.type == "cuda" else platform.processor() or platform.machine()
+        return {"train_config": self.cfg.name, "recipe": self.cfg.to_dict(), "steps": self.steps_done,
+                "stage": self.stage, "data": f"phonofilm.world online, seeds from {self.cfg.data.seed_start}",
+                "hardware": f"{self.dist.world_size} x {hw}", "wall_seconds": round(self.wall_seconds, 1),
+                "torch": torch.__version__, "eval": {}}
+
+
+def _optimizer(module: torch.nn.Module, stage: StageConfig) -> torch.optim.Optimizer:
+    return torch.optim.AdamW(module.parameters(), lr=stage.lr, weight_decay=stage.weight_decay,
+                             betas=(0.9, 0.99))
+
+
+def build_run(cfg: TrainConfig, out: Path, dist: Distributed) -> Run:
+    """Fresh models and optimizers; resumed from `out/state` when it exists."""
+    torch.manual_seed(cfg.seed)
+    system = System(system_preset(cfg.model)).to(dist.device)
+    opts = {name: _optimizer(getattr(system, name), cfg.autoencoders) for name in ("video_vae", "audio_vae", "vocoder")}
+    opts["transformer"] = _optimizer(system.transformer, cfg.transformer)
+    ema = {k: v.detach().clone().float() for k, v in system.transformer.state_dict().items()}
+    gen = torch.Generator(dist.device).manual_seed(cfg.seed * 1_000_003 + dist.rank)
+    run = Run(cfg, out, dist, system, opts, ema, gen)
+    if has_state(out / "state"):
+        meta = load_state(out / "state", {"system": system, "ema": ema}, opts, {"noise": gen})
+        if meta["config"]["name"] != cfg.name:
+            raise ValueError(f"{out} holds a run of config {meta['config']['name']!r}, not {cfg.name!r}; "
+                             "use another --out or the same --config")
+        run.stage, run.step, run.steps_done = meta["stage"], meta["step"], meta["steps_done"]
+        run.latent_stats, run.wall_seconds = meta["latent_stats"], meta["wall_seconds"]
+        if run.latent_stats:
+            system.with_latent_stats(run.latent_stats["video"], run.latent_stats["audio"])
+    return run
+
+
+def _loader(run: Run, stage: StageConfig, frames: int | None) -> Iterator[dict]:
+    data = run.cfg.data
+    ds = make_batches(data, stage.batch_size, run.step, frames, seed=run.cfg.seed)
+    workers = data.num_workers
+    return iter(DataLoader(ds, batch_size=None, num_workers=workers, pin_memory=run.device.type == "cuda",
+                           prefetch_factor=4 if workers else None))
+
+
+def _lr(stage: StageConfig, step: int) -> float:
+    return stage.lr * min(1.0, (step + 1) / max(1, stage.warmup))
+
+
+def _stage_loop(run: Run, name: str, stage: StageConfig, step_fn: Callable[[dict], dict[str, float]],
+                opt_names: tuple[str, ...], frames: int | None, progress: bool) -> None:
+    """Steps of one stage until its step count or wall-time budget; logs, checkpoints, resumable."""
+    it = _loader(run, stage, frames)
+    bar = tqdm(total=stage.steps, initial=run.step, desc=name, disable=not (progress and run.dist.is_main),
+               dynamic_ncols=True)
+    start = last = time.time()
+    log = (run.out / "log.jsonl").open("a") if run.dist.is_main else None
+    while run.step < stage.steps:
+        if stage.minutes is not None and time.time() - start > stage.minutes * 60:
+            break
+        for n in opt_names:
+            for g in run.optimizers[n].param_groups:
+                g["lr"] = _lr(stage, run.step)
+        logs = step_fn(next(it))
+        run.step += 1
+        now = time.time()
+        run.wall_seconds += now - last
+        clips_s = stage.batch_size * run.dist.world_size / max(now - last, 1e-9)
+        last = now
+        bar.update(1)
+        bar.set_postfix({k: f"{v:.4g}" for k, v in list(logs.items())[:3]} | {"clips/s": f"{clips_s:.1f}"})
+        if log and run.step % run.cfg.log_every == 0:
+            log.write(json.dumps({"stage": name, "step": run.step, "time": round(run.wall_seconds, 2),
+                                  "clips_per_s": round(clips_s, 2), **logs}) + "\n")
+            log.flush()
+        if run.step % run.cfg.checkpoint_every == 0:
+            run.steps_done[name] = run.step
+            run.save()
+    bar.close()
+    if log:
+        log.close()
+    run.steps_done[name] = run.step
+
+
+def _update_ema(ema: dict[str, torch.Tensor], module: torch.nn.Module, decay: float, step: int) -> None:
+    d = min(decay, (1 + step) / (10 + step))
+    with torch.no_grad():
+        for k, v in module.state_dict().items():
+            ema[k].mul_(d).add_(v.float(), alpha=1 - d)
+
+
+def train_autoencoders(run: Run, progress: bool) -> None:
+    s = run.system
+    models = AutoencoderModels(*(wrap(getattr(s, n), run.dist) for n in ("video_vae", "audio_vae", "vocoder")))
+    for m in (s.video_vae, s.audio_vae, s.vocoder):
+        m.train().requires_grad_(True)
+
+    def step(batch: dict) -> dict[str, float]:
+        return autoencoder_step(models, s.audio_vae.logmel, run.optimizers, batch, run.gen,
+                                run.cfg.autoencoders.max_grad_norm, run.device)
+
+    _stage_loop(run, "autoencoders", run.cfg.autoencoders, step, ("video_vae", "audio_vae", "vocoder"),
+                run.cfg.data.autoencoder_frames, progress)
+
+
+def fit_latent_stats(run: Run) -> None:
+    s = run.system
+    for m in (s.video_vae, s.audio_vae, s.vocoder):
+        m.eval().requires_grad_(False)
+    it = _loader(run, run.cfg.transformer, None)
+    video, audio = latent_statistics(s, [next(it) for _ in range(run.cfg.latent_stat_batches)], run.device)
+    run.latent_stats = {"video": video, "audio": audio}
+    s.with_latent_stats(video, audio)
+
+
+def train_transformer(run: Run, progress: bool) -> None:
+    s = run.system
+    for m in (s.video_vae, s.audio_vae, s.vocoder):
+        m.eval().requires_grad_(False)
+    s.transformer.train().requires_grad_(True)
+    model = wrap(s.transformer, run.dist, find_unused=True)
+    if run.cfg.compile:
+        model = torch.compile(model)
+    text = TextEncoder(device=str(run.device), max_tokens=s.config.text_tokens, cache_size=64)
+
+    def step(batch: dict) -> dict[str, float]:
+        logs = transformer_step(s, model, text, run.optimizers["transformer"], batch, run.cfg, run.gen, run.device)
+        _update_ema(run.ema, s.transformer, run.cfg.ema_decay, run.step)
+        return logs
+
+    _stage_loop(run, "transformer", run.cfg.transformer, step, ("transformer",), None, progress)
+
+
+def train(cfg: TrainConfig, out: str | Path, device: str = "auto", progress: bool = True,
+          stop_after: str | None = None) -> Path:
+    """Run (or resume) every stage of `cfg` into `out`; returns the exported checkpoint directory."""
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    with Distributed.from_env(device) as dist:
+        run = build_run(cfg, out, dist)
+        if run.stage == "autoencoders":
+            train_autoencoders(run, progress)
+            fit_latent_stats(run)
+            run.stage, run.step = "transformer", 0
+            run.save()
+        if stop_after != "autoencoders" and run.stage == "transformer":
+            train_transformer(run, progress)
+            run.stage = "done"
+            run.save()
+        dist.barrier()
+    return out / "checkpoint"
