@@ -27,7 +27,9 @@ def _frequencies(pairs: int, theta: float) -> Tensor:
     return theta ** (-torch.arange(pairs, dtype=torch.float64) / pairs)
 
 
-def rope_angles(positions: Tensor, head_dim: int, theta: float = 10_000.0, time_scale: float = 32.0) -> Tensor:
+def rope_angles(
+    positions: Tensor, head_dim: int, theta: float = 10_000.0, time_scale: float = 32.0
+) -> Tensor:
     """Rotation angles [..., N, head_dim/2] for positions [..., N, 3] = (seconds, y, x).
 
     `time_scale` is how many rotation positions one second spans; y and x are in token units.
@@ -45,7 +47,11 @@ def rope_angles(positions: Tensor, head_dim: int, theta: float = 10_000.0, time_
 
 
 def rope_cos_sin(
-    positions: Tensor, head_dim: int, theta: float = 10_000.0, time_scale: float = 32.0, dtype=torch.float32
+    positions: Tensor,
+    head_dim: int,
+    theta: float = 10_000.0,
+    time_scale: float = 32.0,
+    dtype: torch.dtype = torch.float32,
 ) -> tuple[Tensor, Tensor]:
     """cos and sin tables [B, 1, N, head_dim] (pair-duplicated) ready for `apply_rope`.
 

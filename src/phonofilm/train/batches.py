@@ -77,7 +77,7 @@ class WorldBatches(IterableDataset):
         samples = []
         for i in range(self.batch_size):
             seed = self.data.seed_start + (step * world + rank) * self.batch_size + i
-            clip = make_clip_from_seed(seed, t / FPS, w, h, FPS, SAMPLE_RATE, 2)
+            clip = _render(seed, t / FPS, w, h)
             samples.append({"video": clip.frames, "audio": clip.audio, "caption": clip.caption,
                             "shots": clip.truth.shot})
         return collate(samples)
@@ -87,6 +87,19 @@ class WorldBatches(IterableDataset):
         for step in itertools.count(self.start_step):
             if step % nw == wid:
                 yield self.batch(step)
+
+
+def _render(seed: int, seconds: float, width: int, height: int):
+    """A world clip for `seed`; a seed whose random scene cannot be placed moves on deterministically."""
+    from phonofilm.world.make import make_clip_from_seed
+
+    for attempt in range(8):
+        try:
+            return make_clip_from_seed(seed + attempt * 1_000_000_007, seconds, width, height, FPS, SAMPLE_RATE, 2)
+        except ValueError:
+            if attempt == 7:
+                raise
+    raise AssertionError("unreachable")
 
 
 def conform(frames: np.ndarray, fps: float, audio: np.ndarray | None, sample_rate: int | None,

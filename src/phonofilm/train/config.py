@@ -46,6 +46,7 @@ class StageConfig:
     weight_decay: float = 0.0
     max_grad_norm: float = 1.0
     minutes: float | None = None  # stop early after this wall time (for fixed-budget runs)
+    echo: int = 1  # steps per rendered batch (data echoing: fresh noise and t each time)
 
 
 @dataclass(frozen=True)
@@ -95,8 +96,8 @@ TRAIN_PRESETS: MappingProxyType[str, TrainConfig] = MappingProxyType({
     # the shipped model on one H100/H200 in about 9 minutes (see docs/model-card.md)
     "small-gpu": _cfg(
         name="small-gpu", model="small", data=DataConfig(num_workers=14),
-        autoencoders=StageConfig(steps=100_000, batch_size=24, lr=6e-4, warmup=100, minutes=2.6),
-        transformer=StageConfig(steps=100_000, batch_size=48, lr=4e-4, warmup=200, minutes=5.2),
+        autoencoders=StageConfig(steps=100_000, batch_size=24, lr=6e-4, warmup=100, minutes=2.0, echo=2),
+        transformer=StageConfig(steps=100_000, batch_size=48, lr=4e-4, warmup=200, minutes=4.0, echo=3),
         precision="bf16", log_every=50, checkpoint_every=1000, ema_decay=0.998,
     ),
     "base-gpu": _cfg(

@@ -102,10 +102,14 @@ def build_run(cfg: TrainConfig, out: Path, dist: Distributed) -> Run:
 
 def _loader(run: Run, stage: StageConfig, frames: int | None) -> Iterator[dict]:
     data = run.cfg.data
-    ds = make_batches(data, stage.batch_size, run.step, frames, seed=run.cfg.seed)
+    ds = make_batches(data, stage.batch_size, run.step // stage.echo, frames, seed=run.cfg.seed)
     workers = data.num_workers
     return iter(DataLoader(ds, batch_size=None, num_workers=workers, pin_memory=run.device.type == "cuda",
-                           prefetch_factor=4 if workers else None))
+                           prefetch_factor=4 if workers else None, worker_init_fn=_single_thread))
+
+
+def _single_thread(_: int) -> None:
+    torch.set_num_threads(1)  # render workers: one core each
 
 
 def _lr(stage: StageConfig, step: int) -> float:
@@ -120,13 +124,16 @@ def _stage_loop(run: Run, name: str, stage: StageConfig, step_fn: Callable[[dict
                dynamic_ncols=True)
     start = last = time.time()
     log = (run.out / "log.jsonl").open("a") if run.dist.is_main else None
+    batch = None
     while run.step < stage.steps:
         if stage.minutes is not None and time.time() - start > stage.minutes * 60:
             break
         for n in opt_names:
             for g in run.optimizers[n].param_groups:
                 g["lr"] = _lr(stage, run.step)
-        logs = step_fn(next(it))
+        if run.step % stage.echo == 0 or batch is None:
+            batch = next(it)
+        logs = step_fn(batch)
         run.step += 1
         now = time.time()
         run.wall_seconds += now - last

@@ -187,8 +187,8 @@ def _noun_phrase(rng: np.random.Generator, o: SceneObject) -> str:
     """An indefinite description naming colour, material and shape, e.g. "a small metallic red sphere"."""
     noun, mat = _pick(rng, SHAPE_NOUNS[o.shape]), _pick(rng, MATERIAL_ADJECTIVES[o.material])
     extent = max(half_extents(o.shape, o.size))
-    size = _pick(rng, SIZE_WORDS["small"]) + " " if extent < 0.14 else ""
-    size = _pick(rng, SIZE_WORDS["large"]) + " " if extent > 0.2 else size
+    size = _pick(rng, SIZE_WORDS["small"]) + " " if extent < 0.21 else ""
+    size = _pick(rng, SIZE_WORDS["large"]) + " " if extent > 0.3 else size
     size = size if rng.random() < 0.6 else ""
     form = int(rng.integers(4))
     if form == 0:

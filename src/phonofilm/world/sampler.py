@@ -48,7 +48,7 @@ from phonofilm.world.spec import (
 )
 from phonofilm.world.vocab import DIALOGUE_LINES
 
-SIZE_RANGE = {"ball": (0.1, 0.25), "cube": (0.1, 0.22), "brick": (0.06, 0.1)}  # metres, see SceneObject.size
+SIZE_RANGE = {"ball": (0.15, 0.36), "cube": (0.15, 0.32), "brick": (0.09, 0.15)}  # metres, see SceneObject.size
 FLOATERS = tuple(m for m in MATERIALS if relative_density(m) < 1.0)  # as the physics has it
 SINKERS = tuple(m for m in MATERIALS if relative_density(m) >= 1.0)
 PLACEMENT_ROUNDS = 8
