@@ -1,4 +1,4 @@
-"""The `phonofilm` command: thin entry points over the library (world, demo; more as they land)."""
+"""The `phonofilm` command: thin entry points over the library (demo, generate, train, eval, serve, world)."""
 
 from __future__ import annotations
 
@@ -7,9 +7,8 @@ import sys
 import typer
 
 from phonofilm.cli.common import UserError
-from phonofilm.cli.generate import generate, train
+from phonofilm.cli.generate import demo, generate, train
 from phonofilm.cli.world import app as world_app
-from phonofilm.cli.world import demo
 
 
 def build_app() -> typer.Typer:
@@ -26,9 +25,14 @@ def build_app() -> typer.Typer:
         pretty_exceptions_enable=False,
     )
     app.add_typer(world_app, name="world")
-    app.command("demo", help="Make a short clip with picture and sound and print where it is.")(demo)
+    app.command("demo")(demo)
     app.command("generate")(generate)
     app.command("train")(train)
+    from phonofilm.cli.eval import register as register_eval
+    from phonofilm.cli.serve import register as register_serve
+
+    register_eval(app)
+    register_serve(app)
     return app
 
 

@@ -10,12 +10,12 @@ import typer
 
 from phonofilm.cli.common import UserError, parse_size, user_errors
 
-DEFAULT_CHECKPOINT = Path(__file__).resolve().parents[1] / "assets" / "default"
-
 
 def default_checkpoint() -> Path:
-    """The model shipped inside the package (trained by `phonofilm train`, see docs/model-card.md)."""
-    return DEFAULT_CHECKPOINT
+    """The model shipped inside the package (see docs/model-card.md)."""
+    from phonofilm.pipeline.generate import default_checkpoint as shipped
+
+    return shipped()
 
 
 def _read_image(path: Path):
@@ -74,6 +74,24 @@ def generate(
     typer.echo(f"wrote {out} ({width}x{height}, {clip.duration:.2f} s, {clip.fps:g} fps, audio "
                f"{clip.audio.shape[0]} ch {clip.sample_rate} Hz; model canvas {meta['resized_from']}, "
                f"resized by {meta['upsampler']})")
+
+
+DEMO_PROMPT = ('A red rubber ball is dropped onto a wooden floor and bounces with a dull thud while a blue '
+               'metal cube slides across it. Pip, a round green creature, says, "Watch this!" Realistic.')
+
+
+def demo(
+    out: Path = typer.Option(Path("demo.mp4"), help="Where to write the clip."),
+    prompt: str = typer.Option(DEMO_PROMPT, help="What to make."),
+    size: str = typer.Option("1280x720", help="WIDTHxHEIGHT."),
+    seconds: float = typer.Option(4.0, help="Duration in seconds."),
+    seed: int = typer.Option(7, help="Random seed."),
+) -> None:
+    """Generate a short clip with picture and sound from the shipped model and print where it is."""
+    generate(prompt=prompt, out=out, seconds=seconds, size=size, seed=seed, steps=None, image=None,
+             preset="sora-2", checkpoint=None, device="cpu")
+    typer.echo(f"demo clip: {out.resolve()}")
+    typer.echo(f"prompt: {prompt}")
 
 
 def train(

@@ -19,7 +19,7 @@ from phonofilm.cli.common import user_errors
 
 HOME = typer.Option(None, "--home", help="Data directory (default: $PHONOFILM_HOME or ~/.local/share/phonofilm).")
 DB = typer.Option(None, "--db", help="Database URL, e.g. postgresql://user@host/db (default: SQLite in --home).")
-GENERATOR = typer.Option(None, "--generator", help="'oracle[:k=v,...]' or 'checkpoint:PATH' (default: $PHONOFILM_GENERATOR or oracle).")
+GENERATOR = typer.Option(None, "--generator", help="'default' (the shipped model), 'checkpoint:PATH' or 'oracle[:k=v,...]' (default: $PHONOFILM_GENERATOR or 'default').")
 
 
 def _settings(home: Path | None, db: str | None, generator: str | None = None, **more: object):

@@ -83,13 +83,3 @@ def sample(
         scene = sample_scene(seed, duration=seconds, **_fixed(style))
     typer.echo(scene.to_json(indent=2))
     typer.echo(caption(scene))
-
-
-def demo(
-    out: Path = typer.Option(Path("demo.mp4"), help="Where to write the clip."),
-    seed: int = typer.Option(7, help="Scene seed."),
-    size: str = typer.Option("640x360", help="WIDTHxHEIGHT."),
-) -> None:
-    """Until the generator ships: render a world clip with picture and sound."""
-    render(seed=seed, out=out, size=size, fps=24.0, seconds=4.0, style=None, sample_rate=16000, channels=2)
-    typer.echo(f"demo clip: {out.resolve()}")

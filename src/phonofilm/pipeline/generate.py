@@ -236,6 +236,11 @@ def _resize_frames(frames: np.ndarray, width: int, height: int) -> np.ndarray:
     return t.round().clamp(0, 255).byte().permute(0, 2, 3, 1).numpy()
 
 
+def default_checkpoint() -> Path:
+    """The model shipped inside the package (trained by `phonofilm train`, see docs/model-card.md)."""
+    return Path(__file__).resolve().parents[1] / "assets" / "default"
+
+
 def load_generator(path: str | Path, device: str = "cpu") -> Pipeline:
     """The `Generator` for a checkpoint directory (used by `phonofilm generate` and server workers)."""
     return Pipeline.load(path, device)

@@ -1,0 +1,74 @@
+"""`phonofilm eval`: score clips with the objective metrics and write report.json, report.md and plots.
+
+Wire it in with `register(app)` (adds the `eval` command to the root app).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from phonofilm.cli.common import UserError, user_errors
+
+
+def eval_command(
+    clips: Path = typer.Option(None, help="Folder of NAME.mp4 + NAME.json (prompt, optional reference/image)."),
+    suite: str = typer.Option(None, help="Benchmark suite: a capability (physics, dialogue, ...) or 'all'."),
+    world: bool = typer.Option(False, help="With --suite: render the suite's world ground truth and score it."),
+    model: Path = typer.Option(None, help="With --suite: a generator checkpoint to generate and score."),
+    reference: Path = typer.Option(None, help="Folder of world clips for the Fréchet distances (FVD/FAD)."),
+    out: Path = typer.Option(Path("eval-report"), help="Where report.json, report.md and plots go."),
+    limit: int = typer.Option(0, help="Score only the first N prompts of the suite (0 = all)."),
+    prompts: Path = typer.Option(None, help="Folder of suite .jsonl files (default: benchmarks/prompts)."),
+) -> None:
+    """Score generated (or world) clips: physics, AV sync, lip sync, adherence, identity, multi-shot, i2v."""
+    from phonofilm.eval import suite as suites
+
+    if model is not None:
+        raise UserError(
+            f"--model {model}: needs a generator checkpoint and the generation pipeline, which does not exist "
+            "yet; score existing clips with --clips DIR, or the world's ground truth with --suite NAME --world"
+        )
+    if (clips is None) == (suite is None):
+        raise UserError("give exactly one of --clips DIR or --suite NAME (with --world or --model)")
+    with user_errors():
+        if suite is not None:
+            if not world:
+                raise UserError("--suite needs --world (render the ground truth) or --model CHECKPOINT")
+            root = prompts or suites.PROMPTS_DIR
+            chosen = suites.load_suite(suite, root)[: limit or None]
+            clips = out / "clips"
+            typer.echo(f"rendering {len(chosen)} world clips of suite {suite!r} into {clips}")
+            suites.render_world(chosen, clips)
+        _score_folder(clips, reference, out, f"phonofilm eval: {clips}")
+
+
+def _score_folder(clips: Path, reference: Path | None, out: Path, title: str) -> None:
+    from phonofilm.eval.report import write_report
+    from phonofilm.eval.suite import load_clip_dir, score
+
+    items = list(load_clip_dir(clips))
+    results = []
+    with typer.progressbar(items, label="scoring") as bar:
+        for item in bar:
+            results.append(score(item))
+    extra = _distribution(items, reference) if reference is not None else {}
+    lines = write_report(results, out, title, extra)
+    typer.echo("\n".join(lines))
+    typer.echo(f"wrote {out / 'report.json'}, {out / 'report.md'}")
+
+
+def _distribution(items: list, reference: Path) -> dict[str, float]:
+    from phonofilm.eval.metrics.distribution import frechet_audio_distance, frechet_video_distance
+    from phonofilm.eval.suite import load_clip_dir
+
+    refs = [it.clip for it in load_clip_dir(reference)]
+    gen = [it.clip for it in items]
+    return {"frechet_video_distance": frechet_video_distance(gen, refs),
+            "frechet_audio_distance": frechet_audio_distance(gen, refs)}  # fmt: skip
+
+
+def register(app: typer.Typer) -> None:
+    """Add `phonofilm eval` to the root app."""
+    app.command("eval", help="Score clips with phonofilm's objective metrics (docs/eval.md).")(eval_command)
