@@ -95,6 +95,11 @@ class System(nn.Module):
 
     def with_latent_stats(self, video: tuple[Any, Any], audio: tuple[Any, Any]) -> System:
         """Record latent (mean, std) per VAE in the configs (they travel in the checkpoint)."""
+
+        def tup(x: Any) -> Any:
+            return tuple(float(v) for v in x) if isinstance(x, list | tuple) else float(x)
+
+        video, audio = (tup(video[0]), tup(video[1])), (tup(audio[0]), tup(audio[1]))
         cfg = dataclasses.replace(
             self.config,
             video_vae=dataclasses.replace(self.config.video_vae, latent_mean=video[0], latent_std=video[1]),

@@ -54,7 +54,6 @@ def save_state(directory: str | Path, modules: dict[str, torch.nn.Module | dict[
     opt_meta = {name: _flatten_optimizer(f"opt.{name}", o, tensors) for name, o in optimizers.items()}
     for name, g in generators.items():
         tensors[f"rng.{name}"] = g.get_state().cpu()
-    tensors["rng.torch_cpu"] = torch.get_rng_state()
     tmp = directory.with_name(directory.name + ".partial")
     tmp.mkdir(parents=True, exist_ok=True)
     save_file(tensors, str(tmp / TENSORS))
@@ -85,7 +84,6 @@ def load_state(directory: str | Path, modules: dict[str, torch.nn.Module | dict[
         opt.load_state_dict(_unflatten_optimizer(meta["optimizers"][name], tensors))
     for name, g in generators.items():
         g.set_state(tensors[f"rng.{name}"])
-    torch.set_rng_state(tensors["rng.torch_cpu"])
     return meta
 
 

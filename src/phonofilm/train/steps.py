@@ -129,8 +129,8 @@ def transformer_step(system: System, transformer: torch.nn.Module, text_encoder:
     loss.backward()
     grad = torch.nn.utils.clip_grad_norm_(transformer.parameters(), cfg.transformer.max_grad_norm)
     opt.step()
-    logs = {"loss": float(loss), "grad_norm": float(grad)}
-    logs.update({f"loss_{k}": float(v) for k, v in parts.items()})
+    logs = {"loss": float(loss.detach()), "grad_norm": float(grad)}
+    logs.update({f"loss_{k}": float(v.detach()) for k, v in parts.items()})
     return logs
 
 

@@ -210,6 +210,9 @@ def train(cfg: TrainConfig, out: str | Path, device: str = "auto", progress: boo
     out.mkdir(parents=True, exist_ok=True)
     with Distributed.from_env(device) as dist:
         run = build_run(cfg, out, dist)
+        done = run.steps_done.get("transformer", 0)
+        if run.stage == "done" and done < cfg.transformer.steps and cfg.transformer.minutes is None:
+            run.stage, run.step = "transformer", done  # a finished run asked for more steps: continue it
         if run.stage == "autoencoders":
             train_autoencoders(run, progress)
             fit_latent_stats(run)

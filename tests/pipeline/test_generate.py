@@ -1,0 +1,104 @@
+"""The learned pipeline end to end on a tiny checkpoint: request → clip → mp4 decoded back."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from phonofilm.media import read_mp4
+from phonofilm.pipeline.generate import load_generator
+from phonofilm.pipeline.request import Cameo, GenerationRequest, UnsupportedRequest
+
+PROMPT = 'A red rubber ball bounces on a wooden floor. Pip says, "Watch this!"'
+
+
+@pytest.fixture(scope="module")
+def pipe(tiny_checkpoint: Path):
+    return load_generator(tiny_checkpoint)
+
+
+def test_generates_requested_size_duration_and_audio(pipe) -> None:
+    for w, h in [(320, 180), (180, 320), (128, 128)]:
+        r = pipe.generate(GenerationRequest(PROMPT, seconds=1.5, width=w, height=h, seed=1, steps=2))
+        assert r.clip.frames.shape == (24, h, w, 3) and r.clip.frames.dtype == np.uint8
+        assert r.clip.audio.shape == (2, 24000) and np.isfinite(r.clip.audio).all()
+        assert r.metadata["resized_from"] != f"{w}x{h}"  # the resize is explicit in the metadata
+        assert r.metadata["upsampler"]
+
+
+def test_deterministic_by_seed(pipe) -> None:
+    req = GenerationRequest(PROMPT, seconds=1.0, width=160, height=90, seed=5, steps=2)
+    a, b = pipe.generate(req).clip, pipe.generate(req).clip
+    c = pipe.generate(GenerationRequest(PROMPT, seconds=1.0, width=160, height=90, seed=6, steps=2)).clip
+    assert np.array_equal(a.frames, b.frames) and np.array_equal(a.audio, b.audio)
+    assert not np.array_equal(a.frames, c.frames)
+
+
+def test_image_to_video_remix_extend_and_separate_mode(pipe) -> None:
+    image = np.zeros((50, 70, 3), np.uint8)
+    image[:, :35] = (220, 30, 30)
+    first = pipe.generate(GenerationRequest("a red wall", seconds=1.0, width=160, height=90, seed=2, steps=2,
+                                            image=image)).clip
+    assert first.frames.shape == (16, 90, 160, 3)
+    remix = pipe.generate(GenerationRequest("a blue wall", seconds=1.0, width=160, height=90, seed=2, steps=4,
+                                            source=first, strength=0.5)).clip
+    assert remix.frames.shape == first.frames.shape
+    longer = pipe.generate(GenerationRequest("more", seconds=1.0, width=160, height=90, seed=3, steps=2,
+                                             extend=first)).clip
+    assert longer.frames.shape[0] == 32 and longer.audio.shape[1] == 32000
+    assert np.array_equal(longer.frames[:16], first.frames)
+    sep = pipe.generate(GenerationRequest(PROMPT, seconds=1.0, width=160, height=90, seed=1, steps=2),
+                        mode="separate")
+    assert sep.metadata["mode"] == "separate" and sep.clip.frames.shape == (16, 90, 160, 3)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "words"),
+    [
+        ({"prompt": "   "}, "prompt is empty"),
+        ({"prompt": "x" * 32001}, "at most 32000"),
+        ({"seconds": 0.0}, "seconds"),
+        ({"seconds": 600.0}, "seconds"),
+        ({"width": 0}, "width"),
+        ({"width": 10000, "height": 10000}, "width"),
+        ({"width": 321}, "even"),
+        ({"preset": "sora-3"}, "unknown preset"),
+        ({"steps": 0}, "steps"),
+    ],
+)
+def test_bad_requests_are_refused_clearly(pipe, kwargs: dict, words: str) -> None:
+    args = {"prompt": PROMPT, "seconds": 1.0, "width": 160, "height": 90, "seed": 1, "steps": 1} | kwargs
+    with pytest.raises(ValueError, match=words):
+        pipe.generate(GenerationRequest(**args))
+
+
+def test_cameo_without_reference_encoder_fails_with_a_code(pipe) -> None:
+    cam = Cameo("Pip", np.zeros((8, 32, 32, 3), np.uint8), np.zeros((1, 16000), np.float32), 16.0, 16000)
+    with pytest.raises(UnsupportedRequest) as err:
+        pipe.generate(GenerationRequest(PROMPT, seconds=1.0, width=160, height=90, cameos=(cam,)))
+    assert err.value.code == "cameo_unsupported"
+
+
+def test_generate_cli_writes_decodable_mp4(tiny_checkpoint: Path, tmp_path: Path) -> None:
+    out = tmp_path / "gen.mp4"
+    r = subprocess.run([sys.executable, "-m", "phonofilm", "generate", PROMPT, "--out", str(out), "--size",
+                        "320x180", "--seconds", "2", "--seed", "3", "--steps", "2", "--checkpoint",
+                        str(tiny_checkpoint)], capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stderr
+    media = read_mp4(out)
+    assert media.frames.shape == (32, 180, 320, 3)
+    assert media.audio is not None and media.audio.shape[0] == 2
+    assert abs(media.audio.shape[1] / media.sample_rate - 2.0) < 0.01
+    assert "resized_from" in media.metadata.get("comment", "")
+    bad = subprocess.run([sys.executable, "-m", "phonofilm", "generate", PROMPT, "--out", str(out), "--size",
+                          "0x180", "--checkpoint", str(tiny_checkpoint)], capture_output=True, text=True)
+    assert bad.returncode == 2 and "Traceback" not in bad.stderr and "width" in bad.stderr
+    pt = tmp_path / "weights.pt"
+    pt.write_bytes(b"not a safetensors file")
+    bad = subprocess.run([sys.executable, "-m", "phonofilm", "generate", PROMPT, "--checkpoint", str(pt)],
+                         capture_output=True, text=True)
+    assert bad.returncode == 2 and "safetensors" in bad.stderr and "Traceback" not in bad.stderr

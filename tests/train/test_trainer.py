@@ -1,0 +1,84 @@
+"""Training: the real `train` entry point on the tiny recipe — exact resume, torchrun, train → generate."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import torch
+from safetensors.torch import load_file
+
+from phonofilm.models.checkpoint import load_checkpoint
+from phonofilm.train.config import StageConfig, train_preset
+from phonofilm.train.trainer import train
+
+pytestmark = pytest.mark.slow
+
+
+def recipe(transformer_steps: int):
+    cfg = train_preset("tiny")
+    return dataclasses.replace(
+        cfg,
+        autoencoders=StageConfig(steps=2, batch_size=2, lr=1e-3, warmup=1),
+        transformer=StageConfig(steps=transformer_steps, batch_size=2, lr=1e-3, warmup=1),
+        checkpoint_every=100,
+    )
+
+
+def test_resume_is_exact(tmp_path: Path) -> None:
+    train(recipe(4), tmp_path / "straight", device="cpu", progress=False)
+    train(recipe(2), tmp_path / "split", device="cpu", progress=False)
+    train(recipe(4), tmp_path / "split", device="cpu", progress=False)  # resumes at transformer step 2
+    a = load_file(str(tmp_path / "straight" / "state" / "state.safetensors"))
+    b = load_file(str(tmp_path / "split" / "state" / "state.safetensors"))
+    assert a.keys() == b.keys()
+    for k in a:
+        assert torch.equal(a[k], b[k]), f"{k} differs after resume"
+    meta = json.loads((tmp_path / "split" / "state" / "state.json").read_text())
+    assert meta["stage"] == "done" and meta["steps_done"]["transformer"] == 4
+    ck = load_checkpoint(tmp_path / "split" / "checkpoint")
+    assert ck.record["steps"] == {"autoencoders": 2, "transformer": 4}
+    assert ck.config["preset"] == "tiny" and ck.config["video_vae"]["latent_std"] != 1.0
+
+
+def test_refuses_to_mix_recipes_in_one_run(tmp_path: Path) -> None:
+    train(recipe(1), tmp_path / "run", device="cpu", progress=False)
+    other = dataclasses.replace(recipe(1), name="other")
+    with pytest.raises(ValueError, match="holds a run of config 'tiny'"):
+        train(other, tmp_path / "run", device="cpu", progress=False)
+
+
+def test_cli_train_then_generate(tmp_path: Path) -> None:
+    run = tmp_path / "run"
+    r = subprocess.run([sys.executable, "-m", "phonofilm", "train", "--config", "tiny", "--out", str(run),
+                        "--device", "cpu", "--export", str(tmp_path / "export")],
+                       capture_output=True, text=True, timeout=600)
+    assert r.returncode == 0, r.stderr[-2000:]
+    log = [json.loads(line) for line in (run / "log.jsonl").read_text().splitlines()]
+    assert {e["stage"] for e in log} == {"autoencoders", "transformer"}
+    half = load_checkpoint(tmp_path / "export")
+    assert all(v.dtype == torch.float16 for v in half.tensors.values() if v.is_floating_point())
+    out = tmp_path / "clip.mp4"
+    r = subprocess.run([sys.executable, "-m", "phonofilm", "generate", "A metal cube falls", "--out", str(out),
+                        "--size", "160x90", "--seconds", "1", "--steps", "2", "--checkpoint",
+                        str(tmp_path / "export")], capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stderr[-2000:]
+    from phonofilm.media import read_mp4
+
+    media = read_mp4(out)
+    assert media.frames.shape == (16, 90, 160, 3) and media.audio is not None
+
+
+def test_torchrun_two_cpu_processes(tmp_path: Path) -> None:
+    run = tmp_path / "ddp"
+    r = subprocess.run([sys.executable, "-m", "torch.distributed.run", "--nproc_per_node", "2",
+                        "--master_port", "29517", "-m", "phonofilm", "train", "--config", "tiny", "--out",
+                        str(run), "--device", "cpu"], capture_output=True, text=True, timeout=900)
+    assert r.returncode == 0, r.stderr[-3000:]
+    ck = load_checkpoint(run / "checkpoint")
+    assert ck.record["hardware"].startswith("2 x")
+    assert ck.record["steps"]["transformer"] == train_preset("tiny").transformer.steps
