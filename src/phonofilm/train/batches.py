@@ -69,8 +69,6 @@ class WorldBatches(IterableDataset):
 
     def batch(self, step: int) -> dict[str, Any]:
         """Batch number `step` of this rank."""
-        from phonofilm.world.make import make_clip_from_seed
-
         rank, world = _rank()
         rng = np.random.default_rng([self.seed, step])
         w, h, t = pick_bucket(self.data, rng, self.frames)

@@ -1,4 +1,4 @@
-"""The clip's soundtrack: ambience bed + one sound per contact event + dialogue, panned and limited.
+"""The clip's soundtrack: ambience bed + one sound per contact event + dialogue, panned, scaled to fit.
 
 Sound is generated from the same event log as the picture, so every impact's onset lands on the sample
 round(event.t * rate): the audio-visual sync ground truth is exact by construction.
@@ -9,12 +9,11 @@ from __future__ import annotations
 from fractions import Fraction
 
 import numpy as np
-from scipy.ndimage import minimum_filter1d, uniform_filter1d
 from scipy.signal import resample_poly
 
 from phonofilm.world.scene import Character, Scene, SceneObject
 from phonofilm.world.sound.ambience import ambience_bed
-from phonofilm.world.sound.impacts import impact_sound
+from phonofilm.world.sound.impacts import ImpactParts, impact_parts
 from phonofilm.world.sound.splash import splash_sound
 from phonofilm.world.state import (
     BACKBOARD,
@@ -32,9 +31,11 @@ from phonofilm.world.state import (
 
 SAMPLE_RATES = (16000, 22050, 24000, 32000, 44100, 48000)
 MIN_AUDIBLE_SPEED = 0.05  # m/s: resting contacts below this make no sound
-LIMIT_THRESHOLD = 0.8  # the limiter starts pulling the gain down above this peak
-_LIMIT_BLOCK_S = 0.0025
-_LIMIT_HOLD_S = 0.05
+HEARD_SPEED = 0.3  # m/s: contacts at least this fast are always heard (their burst is lifted if masked)
+PEAK_CEILING = 0.9  # a louder mix is scaled down as a whole to peak here
+ONSET_WINDOW_S = 0.01  # a contact must stand out of what sounds in the 10 ms windows before it...
+ONSET_RISE = 5.0  # ...by this energy ratio (7 dB), if lifting its burst by at most MAX_LIFT can do it
+MAX_LIFT = 16.0  # +24 dB
 _SALT = 0x50D5  # separates the sound's random streams from the other consumers of the scene seed
 
 # Static surfaces: (material or None for the stage floor, size in m, loudness as a partner)
@@ -75,21 +76,24 @@ def _partner(scene: Scene, event: ContactEvent) -> tuple[str, float, float]:
     return other.material, other.size, 1.0  # two free objects both ring fully
 
 
-def event_sound(scene: Scene, event: ContactEvent, sample_rate: int, rng: np.random.Generator) -> np.ndarray:
-    """Mono float32 sound of one contact event, starting at its onset."""
+def event_sound(scene: Scene, event: ContactEvent, sample_rate: int, rng: np.random.Generator) -> ImpactParts:
+    """Mono float32 (sustained sound, contact burst) of one contact event, both starting at its onset.
+
+    A splash has no separate burst (its own attack is sharp): its burst is empty.
+    """
     body = scene.body(event.a)
     if not isinstance(body, SceneObject):
         raise ValueError(
             f"contact event at t={event.t}s: body {event.a!r} must be an object, not a character"
         )
     if event.kind == "splash" or event.b == WATER:
-        return splash_sound(event.speed, sample_rate, rng, size=body.size)
+        return ImpactParts(splash_sound(event.speed, sample_rate, rng, size=body.size), np.zeros(0, np.float32))
     if event.kind != "impact":
         raise ValueError(
             f"contact event at t={event.t}s has kind {event.kind!r}; allowed: 'impact', 'splash'"
         )
     material, size, gain = _partner(scene, event)
-    return impact_sound(
+    return impact_parts(
         body.material,
         material,
         event.speed,
@@ -116,29 +120,40 @@ def _resampled(u: Utterance, sample_rate: int) -> np.ndarray:
     return resample_poly(u.audio, ratio.numerator, ratio.denominator).astype(np.float32)
 
 
-def soft_limit(x: np.ndarray, sample_rate: int, threshold: float = LIMIT_THRESHOLD) -> np.ndarray:
-    """Look-ahead peak limiter (gain linked across channels) plus a soft knee: the result is inside (-1, 1)."""
-    if x.size == 0:
-        return x
-    mag = np.max(np.abs(x), axis=0)  # [n] linked across channels
-    if mag.max() > threshold:
-        block = max(1, int(_LIMIT_BLOCK_S * sample_rate))
-        n = x.shape[1]
-        n_blocks = -(-n // block)
-        peaks = np.pad(mag, (0, n_blocks * block - n)).reshape(n_blocks, block).max(axis=1)  # [n_blocks]
-        gain = np.minimum(1.0, threshold / np.maximum(peaks, 1e-9))
-        hold = max(3, int(_LIMIT_HOLD_S / _LIMIT_BLOCK_S) | 1)
-        gain = minimum_filter1d(gain, hold)  # pulls the gain down a little before and after each peak
-        gain = uniform_filter1d(gain, max(1, hold // 3))  # stays below the need: the hold is wider
-        per_sample = np.interp(np.arange(n), (np.arange(n_blocks) + 0.5) * block, gain).astype(np.float32)
-        x = x * per_sample
-        mag = mag * per_sample
-    knee = 0.9  # a soft knee catches what the block gain missed; tanh never reaches 1
-    if mag.max() > knee:
-        x = x.copy()
-        over = np.abs(x) > knee
-        x[over] = np.sign(x[over]) * (knee + (1 - knee) * np.tanh((np.abs(x[over]) - knee) / (1 - knee)))
-    return x
+def fit_peak(x: np.ndarray, ceiling: float = PEAK_CEILING) -> np.ndarray:
+    """Scale the whole clip down so its peak is at most `ceiling` (< 1); quieter audio is left untouched.
+
+    The clip is rendered offline, so one gain for all of it is possible: unlike a limiter riding the gain,
+    it never pulls a quiet event down because a loud one follows, and keeps every transient's shape.
+    """
+    peak = float(np.max(np.abs(x))) if x.size else 0.0
+    return x * np.float32(ceiling / peak) if peak > ceiling else x
+
+
+def _energy(x: np.ndarray, lo: int, hi: int) -> float:
+    """Energy of x[:, lo:hi] (all channels), clipped to the clip."""
+    seg = x[:, max(lo, 0) : max(min(hi, x.shape[1]), 0)]
+    return float(np.einsum("ct,ct->", seg, seg, dtype=np.float64))
+
+
+def burst_lift(sustained: np.ndarray, start: int, parts: ImpactParts, gains: np.ndarray, window: int) -> float:
+    """Gain (1..MAX_LIFT) for a contact's burst so that it rises ONSET_RISE above what already sounds.
+
+    `sustained` holds what sounds before this contact is added (beds, speech, earlier rings, splashes),
+    not earlier bursts: a contact heard over a ring is lifted, a rattle of contacts is left as it is.
+    The energy in the window after the onset must exceed ONSET_RISE times the louder of the two windows
+    before it (a ring decays, so the one further back can be the louder).
+    """
+    before = max(_energy(sustained, start - 2 * window, start - window), _energy(sustained, start - window, start))
+    if before == 0.0:
+        return 1.0
+    power = float(np.sum(gains.astype(np.float64) ** 2))  # the pan's total power
+    own_ring = power * float(np.sum(parts.ring[:window].astype(np.float64) ** 2))
+    burst = power * float(np.sum(parts.burst[:window].astype(np.float64) ** 2))
+    missing = ONSET_RISE * before - _energy(sustained, start, start + window) - own_ring
+    if burst == 0.0 or missing <= burst:
+        return 1.0
+    return min(float(np.sqrt(missing / burst)), MAX_LIFT)
 
 
 def render_audio(
@@ -148,27 +163,35 @@ def render_audio(
     sample_rate: int = 16000,
     channels: int = 2,
 ) -> np.ndarray:
-    """The clip's soundtrack, float32 [channels, round(duration * rate)] in (-1, 1)."""
+    """The clip's soundtrack, float32 [channels, round(duration * rate)] in (-1, 1).
+
+    Beds and speech go in first, then the contacts in time order, each one's burst lifted if what already
+    sounds would mask it (`burst_lift`); finally the whole clip is scaled to fit (`fit_peak`).
+    """
     if sample_rate not in SAMPLE_RATES:
         raise ValueError(f"sample_rate {sample_rate} is not supported; use one of {SAMPLE_RATES}")
     if channels not in (1, 2):
         raise ValueError(f"channels must be 1 (mono) or 2 (stereo), got {channels}")
     n = round(scene.duration * sample_rate)
     bed_seed, fx_seed = np.random.SeedSequence([scene.seed, _SALT]).spawn(2)
-    out = ambience_bed(scene.ambience, n, sample_rate, np.random.default_rng(bed_seed))[
-        :channels
-    ]  # fresh array
-    rng = np.random.default_rng(fx_seed)
+    # [channels, n], a fresh array: beds, speech, rings and splashes (everything but the contact bursts)
+    sustained = ambience_bed(scene.ambience, n, sample_rate, np.random.default_rng(bed_seed))[:channels]
     width = scene.stage.width
-    for event in sim.events:
-        if event.speed < MIN_AUDIBLE_SPEED and event.kind == "impact":
-            continue
-        sound = event_sound(scene, event, sample_rate, rng)
-        _add_at(out, sound, round(event.t * sample_rate), pan_gains(event.x, width, channels))
     characters = {c.id: c for c in scene.characters}
     for u in utterances:
         if u.character not in characters:
             raise ValueError(f"utterance {u.text!r} is spoken by unknown character {u.character!r}")
         gains = pan_gains(characters[u.character].x, width, channels)
-        _add_at(out, _resampled(u, sample_rate), round(u.start * sample_rate), gains)
-    return soft_limit(out, sample_rate).astype(np.float32, copy=False)
+        _add_at(sustained, _resampled(u, sample_rate), round(u.start * sample_rate), gains)
+    bursts = np.zeros_like(sustained)  # [channels, n]
+    rng = np.random.default_rng(fx_seed)
+    window = round(ONSET_WINDOW_S * sample_rate)
+    for event in sorted(sim.events, key=lambda e: e.t):
+        if event.speed < MIN_AUDIBLE_SPEED and event.kind == "impact":
+            continue
+        parts = event_sound(scene, event, sample_rate, rng)
+        start, gains = round(event.t * sample_rate), pan_gains(event.x, width, channels)
+        lift = burst_lift(sustained, start, parts, gains, window) if event.speed >= HEARD_SPEED else 1.0
+        _add_at(sustained, parts.ring, start, gains)
+        _add_at(bursts, parts.burst, start, gains * np.float32(lift))
+    return fit_peak(sustained + bursts).astype(np.float32, copy=False)
