@@ -25,6 +25,7 @@ def recipe(transformer_steps: int):
         cfg,
         autoencoders=StageConfig(steps=2, batch_size=2, lr=1e-3, warmup=1),
         transformer=StageConfig(steps=transformer_steps, batch_size=2, lr=1e-3, warmup=1),
+        distill=StageConfig(steps=0, batch_size=2, lr=1e-3),
         checkpoint_every=100,
     )
 
@@ -59,18 +60,20 @@ def test_cli_train_then_generate(tmp_path: Path) -> None:
                        capture_output=True, text=True, timeout=600)
     assert r.returncode == 0, r.stderr[-2000:]
     log = [json.loads(line) for line in (run / "log.jsonl").read_text().splitlines()]
-    assert {e["stage"] for e in log} == {"autoencoders", "transformer"}
+    assert {e["stage"] for e in log} == {"autoencoders", "transformer", "distill"}
     half = load_checkpoint(tmp_path / "export")
+    assert half.record["few_step"] is True  # the shortcut stage ran: sora-2 samples in few steps
     assert all(v.dtype == torch.float16 for v in half.tensors.values() if v.is_floating_point())
     out = tmp_path / "clip.mp4"
     r = subprocess.run([sys.executable, "-m", "phonofilm", "generate", "A metal cube falls", "--out", str(out),
-                        "--size", "160x90", "--seconds", "1", "--steps", "2", "--checkpoint",
+                        "--size", "160x90", "--seconds", "1", "--checkpoint",
                         str(tmp_path / "export")], capture_output=True, text=True, timeout=300)
     assert r.returncode == 0, r.stderr[-2000:]
     from phonofilm.media import read_mp4
 
     media = read_mp4(out)
     assert media.frames.shape == (16, 90, 160, 3) and media.audio is not None
+    assert json.loads(media.metadata["comment"])["sampler"] == "shortcut"
 
 
 def test_torchrun_two_cpu_processes(tmp_path: Path) -> None:

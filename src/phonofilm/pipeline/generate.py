@@ -92,14 +92,16 @@ class Pipeline:
         report(0.0, "conditioning")
         x, cond_v, cond_a, start_t = self._initial_latents(request, canvas, seed, audio_prefix)
         text = self.text_encoder.encode([request.prompt]).to(self.device)
-        steps = request.steps or preset.steps
+        few = bool(self.record.get("few_step")) and preset.few_steps is not None
+        sampler_name = "shortcut" if few else preset.sampler
+        steps = request.steps or (preset.few_steps if few else preset.steps)
         n_tokens = canvas.latent_frames * math.ceil(canvas.height / 16) * math.ceil(canvas.width / 16)
         sigmas = get_schedule(steps, n_tokens + canvas.audio_latents)
         sigmas = sigmas[sigmas <= start_t + 1e-6] if start_t < 1.0 else sigmas
         if start_t < 1.0:
             sigmas = torch.cat([torch.tensor([start_t]), sigmas[sigmas < start_t]])
         denoiser = TransformerDenoiser(self.system.transformer, text, cond_v, cond_a)
-        sampler = SAMPLERS[preset.sampler]
+        sampler = SAMPLERS[sampler_name]
 
         def callback(info: dict) -> None:
             report(0.05 + 0.85 * (info["i"] + 1) / (len(sigmas) - 1), "denoising")
@@ -119,7 +121,7 @@ class Pipeline:
         report(0.9, "decoding")
         frames, audio = self._decode(out["video"], out["audio"], canvas)
         clip, meta = self._deliver(frames, audio, request, canvas)
-        meta.update({"seed": str(seed), "steps": str(steps), "sampler": preset.sampler, "preset": preset.name,
+        meta.update({"seed": str(seed), "steps": str(steps), "sampler": sampler_name, "preset": preset.name,
                      "mode": mode})
         report(1.0, "done")
         return clip, meta

@@ -56,6 +56,7 @@ class TrainConfig:
     data: DataConfig = field(default_factory=DataConfig)
     autoencoders: StageConfig = StageConfig(steps=2000, batch_size=8, lr=3e-4)
     transformer: StageConfig = StageConfig(steps=20000, batch_size=16, lr=3e-4)
+    distill: StageConfig = StageConfig(steps=0, batch_size=16, lr=1e-4)  # few-step (shortcut) stage
     latent_stat_batches: int = 8
     ema_decay: float = 0.999
     p_first_frame: float = 0.15  # image-to-video: first latent frame given clean
@@ -84,6 +85,7 @@ TRAIN_PRESETS: MappingProxyType[str, TrainConfig] = MappingProxyType({
                         autoencoder_frames=5),
         autoencoders=StageConfig(steps=4, batch_size=2, lr=1e-3, warmup=1),
         transformer=StageConfig(steps=4, batch_size=2, lr=1e-3, warmup=1),
+        distill=StageConfig(steps=2, batch_size=2, lr=1e-3, warmup=1),
         latent_stat_batches=1, log_every=1, checkpoint_every=4, ema_decay=0.9,
     ),
     # resumable CPU training of the shipped model, session after session
@@ -91,6 +93,7 @@ TRAIN_PRESETS: MappingProxyType[str, TrainConfig] = MappingProxyType({
         name="small-cpu", model="small", data=DataConfig(num_workers=1),
         autoencoders=StageConfig(steps=3000, batch_size=4, lr=3e-4),
         transformer=StageConfig(steps=30000, batch_size=4, lr=2e-4),
+        distill=StageConfig(steps=3000, batch_size=4, lr=1e-4),
         checkpoint_every=200,
     ),
     # the shipped model on one H100/H200 in about 9 minutes (see docs/model-card.md)

@@ -25,10 +25,11 @@ from phonofilm.models.text import TextEncoder
 from phonofilm.train.batches import make_batches
 from phonofilm.train.config import StageConfig, TrainConfig
 from phonofilm.train.distributed import Distributed, wrap
+from phonofilm.train.shortcut import shortcut_step
 from phonofilm.train.state import has_state, load_state, save_state
 from phonofilm.train.steps import AutoencoderModels, autoencoder_step, latent_statistics, transformer_step
 
-STAGES = ("autoencoders", "transformer")
+STAGES = ("autoencoders", "transformer", "distill")
 
 
 @dataclass
@@ -69,6 +70,7 @@ class Run:
         dev = self.device
         hw = torch.cuda.get_device_name(dev) if dev.type == "cuda" else platform.processor() or platform.machine()
         return {"train_config": self.cfg.name, "recipe": self.cfg.to_dict(), "steps": self.steps_done,
+                "few_step": self.steps_done.get("distill", 0) > 0,
                 "stage": self.stage, "data": f"phonofilm.world online, seeds from {self.cfg.data.seed_start}",
                 "hardware": f"{self.dist.world_size} x {hw}", "wall_seconds": round(self.wall_seconds, 1),
                 "torch": torch.__version__, "eval": {}}
@@ -185,7 +187,8 @@ def fit_latent_stats(run: Run) -> None:
     s.with_latent_stats(video, audio)
 
 
-def train_transformer(run: Run, progress: bool) -> None:
+def train_transformer(run: Run, progress: bool, stage: str = "transformer") -> None:
+    """The flow-matching stage, or (stage="distill") its shortcut self-distillation for few-step sampling."""
     s = run.system
     for m in (s.video_vae, s.audio_vae, s.vocoder):
         m.eval().requires_grad_(False)
@@ -194,13 +197,18 @@ def train_transformer(run: Run, progress: bool) -> None:
     if run.cfg.compile:
         model = torch.compile(model)
     text = TextEncoder(device=str(run.device), max_tokens=s.config.text_tokens, cache_size=64)
+    stage_cfg = run.cfg.distill if stage == "distill" else run.cfg.transformer
+    step_fn = shortcut_step if stage == "distill" else transformer_step
+    if stage == "distill":
+        for g in run.optimizers["transformer"].param_groups:
+            g["lr"] = stage_cfg.lr
 
     def step(batch: dict) -> dict[str, float]:
-        logs = transformer_step(s, model, text, run.optimizers["transformer"], batch, run.cfg, run.gen, run.device)
+        logs = step_fn(s, model, text, run.optimizers["transformer"], batch, run.cfg, run.gen, run.device)
         _update_ema(run.ema, s.transformer, run.cfg.ema_decay, run.step)
         return logs
 
-    _stage_loop(run, "transformer", run.cfg.transformer, step, ("transformer",), None, progress)
+    _stage_loop(run, stage, stage_cfg, step, ("transformer",), None, progress)
 
 
 def train(cfg: TrainConfig, out: str | Path, device: str = "auto", progress: bool = True,
@@ -210,9 +218,11 @@ def train(cfg: TrainConfig, out: str | Path, device: str = "auto", progress: boo
     out.mkdir(parents=True, exist_ok=True)
     with Distributed.from_env(device) as dist:
         run = build_run(cfg, out, dist)
-        done = run.steps_done.get("transformer", 0)
-        if run.stage == "done" and done < cfg.transformer.steps and cfg.transformer.minutes is None:
-            run.stage, run.step = "transformer", done  # a finished run asked for more steps: continue it
+        last = "distill" if run.steps_done.get("distill", 0) or cfg.distill.steps else "transformer"
+        done = run.steps_done.get(last, 0)
+        budget = getattr(cfg, last)
+        if run.stage == "done" and done < budget.steps and budget.minutes is None:
+            run.stage, run.step = last, done  # a finished run asked for more steps: continue it
         if run.stage == "autoencoders":
             train_autoencoders(run, progress)
             fit_latent_stats(run)
@@ -220,6 +230,10 @@ def train(cfg: TrainConfig, out: str | Path, device: str = "auto", progress: boo
             run.save()
         if stop_after != "autoencoders" and run.stage == "transformer":
             train_transformer(run, progress)
+            run.stage, run.step = ("distill", 0) if cfg.distill.steps > 0 else ("done", run.step)
+            run.save()
+        if stop_after != "autoencoders" and run.stage == "distill":
+            train_transformer(run, progress, stage="distill")
             run.stage = "done"
             run.save()
         dist.barrier()
