@@ -16,7 +16,10 @@ def eval_command(
     clips: Path = typer.Option(None, help="Folder of NAME.mp4 + NAME.json (prompt, optional reference/image)."),
     suite: str = typer.Option(None, help="Benchmark suite: a capability (physics, dialogue, ...) or 'all'."),
     world: bool = typer.Option(False, help="With --suite: render the suite's world ground truth and score it."),
-    model: Path = typer.Option(None, help="With --suite: a generator checkpoint to generate and score."),
+    model: str = typer.Option(None, help="With --suite: 'default', a checkpoint directory or 'untrained:small'."),
+    mode: str = typer.Option("joint", help="With --model: joint | separate (video first, then audio from it)."),
+    per_capability: int = typer.Option(0, help="Use only the first N prompts of each capability (0 = all)."),
+    steps: int = typer.Option(None, help="With --model: denoising steps (default: the preset's)."),
     reference: Path = typer.Option(None, help="Folder of world clips for the Fréchet distances (FVD/FAD)."),
     out: Path = typer.Option(Path("eval-report"), help="Where report.json, report.md and plots go."),
     limit: int = typer.Option(0, help="Score only the first N prompts of the suite (0 = all)."),
@@ -25,23 +28,36 @@ def eval_command(
     """Score generated (or world) clips: physics, AV sync, lip sync, adherence, identity, multi-shot, i2v."""
     from phonofilm.eval import suite as suites
 
-    if model is not None:
-        raise UserError(
-            f"--model {model}: needs a generator checkpoint and the generation pipeline, which does not exist "
-            "yet; score existing clips with --clips DIR, or the world's ground truth with --suite NAME --world"
-        )
     if (clips is None) == (suite is None):
         raise UserError("give exactly one of --clips DIR or --suite NAME (with --world or --model)")
+    if mode not in ("joint", "separate"):
+        raise UserError(f"--mode must be joint or separate, got {mode!r}")
     with user_errors():
         if suite is not None:
-            if not world:
-                raise UserError("--suite needs --world (render the ground truth) or --model CHECKPOINT")
+            if world == (model is not None):
+                raise UserError("--suite needs exactly one of --world (the ground truth) or --model CHECKPOINT")
             root = prompts or suites.PROMPTS_DIR
-            chosen = suites.load_suite(suite, root)[: limit or None]
+            from phonofilm.eval.runner import per_capability as pick
+
+            chosen = pick(suites.load_suite(suite, root), per_capability)[: limit or None]
             clips = out / "clips"
-            typer.echo(f"rendering {len(chosen)} world clips of suite {suite!r} into {clips}")
-            suites.render_world(chosen, clips)
+            if world:
+                typer.echo(f"rendering {len(chosen)} world clips of suite {suite!r} into {clips}")
+                suites.render_world(chosen, clips)
+            else:
+                _generate(model, chosen, clips, mode, steps)
         _score_folder(clips, reference, out, f"phonofilm eval: {clips}")
+
+
+def _generate(model: str, chosen: list, clips: Path, mode: str, steps: int | None) -> None:
+    from phonofilm.eval.runner import build_generator, generate_suite
+
+    generator = build_generator(model)
+    typer.echo(f"generating {len(chosen)} clips with {model} ({mode}) into {clips}")
+    with typer.progressbar(length=len(chosen), label="generating") as bar:
+        refused = generate_suite(chosen, generator, clips, mode, steps, on_clip=lambda _: bar.update(1))
+    if refused:
+        typer.echo(f"{len(refused)} prompt(s) refused by the model: {sorted(set(refused.values()))}")
 
 
 def _score_folder(clips: Path, reference: Path | None, out: Path, title: str) -> None:
