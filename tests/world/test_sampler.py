@@ -7,6 +7,7 @@ import itertools
 import math
 from collections import Counter
 
+import numpy as np
 import pytest
 
 from phonofilm.world.identities import (
@@ -19,10 +20,12 @@ from phonofilm.world.identities import (
 from phonofilm.world.placement import (
     MARGIN,
     Box,
+    ObjectPlan,
     character_box,
     half_extents,
     hoop_box,
     object_box,
+    place_objects,
     tank_box,
 )
 from phonofilm.world.sampler import FLOATERS, SINKERS, SceneSpec, estimate_speech_seconds, sample_scene
@@ -37,6 +40,7 @@ from phonofilm.world.scene import (
     STYLES,
     Scene,
     Shot,
+    Stage,
 )
 
 N_SCENES = 200
@@ -230,6 +234,66 @@ def test_shots_are_at_least_a_second_apart(scenes: list[Scene]) -> None:
             assert (sh.framing == "close") == (sh.target is not None)
             if sh.target:
                 s.body(sh.target)  # exists
+
+
+# --- crowded draws --------------------------------------------------------------------------------
+
+
+def test_a_random_draw_never_fails() -> None:
+    """Some seeds draw more or bigger objects than their first layout has room for (1092, 1293, ...)."""
+    for seed in range(3000):
+        s = sample_scene(seed)
+        assert [o.id for o in s.objects] == [f"obj{i}" for i in range(len(s.objects))], seed
+        boxes = [object_box(o) for o in s.objects]
+        assert not any(a.overlaps(b) for a, b in itertools.combinations(boxes, 2)), seed
+
+
+@pytest.mark.parametrize(
+    "fixed",
+    [
+        {"n_objects": 6},
+        {"n_objects": 6, "with_hoop": True, "with_tank": True},
+        {"objects": [{"action": "thrown"}] * 6, "with_hoop": True},  # six throwers crowd the hoop's side
+        {"objects": [{"action": "dropped"}] * 6, "with_tank": True},
+        {"objects": [{"shape": "cube", "size": 0.32}] * 6},
+        {"with_hoop": True, "with_tank": True, "characters": [0, 1]},
+        {"n_objects": 6, "characters": [3, 4], "dialogue": ["Look at that!", "Wow."]},
+    ],
+)
+def test_fixed_options_that_are_possible_never_fail(fixed: dict) -> None:
+    n = fixed.get("n_objects", len(fixed.get("objects", ())))
+    for seed in range(40):
+        s = sample_scene(seed, **fixed)
+        assert not n or len(s.objects) == n, seed  # asked-for objects are never left out
+        for spec_obj, o in zip(fixed.get("objects", ()), s.objects, strict=False):
+            assert spec_obj.get("size", o.size) == o.size  # nor is an asked-for size shrunk
+
+
+def test_crowded_plans_shrink_then_aim_anywhere_then_drop_and_only_kept_fixed_sizes_fail() -> None:
+    def place(plans: list[ObjectPlan], stage: Stage = Stage()) -> tuple:
+        return place_objects(np.random.default_rng(0), plans, stage, 4.0)[0]
+
+    # six big balls thrown at the hoop all start on the thrower's side: drawn sizes shrink to fit
+    stage = dataclasses.replace(Stage(), hoop=sample_scene(0, with_hoop=True).stage.hoop)
+    throwers = [
+        ObjectPlan("ball", c, "rubber", "thrown", 0.36, "hoop", min_size=0.15) for c in list(COLORS)[:6]
+    ]
+    shrunk = place(throwers, stage)
+    assert len(shrunk) == 6 and min(o.size for o in shrunk) < 0.36 and max(o.size for o in shrunk) == 0.36
+    # ten metre-wide boxes pushed along an 8 m floor: five fit, drawn ones beyond that are left out
+    boxes = [
+        ObjectPlan("cube", c, "wood", "pushed", 0.5, min_size=0.5, keep=False) for c in list(COLORS)[:10]
+    ]
+    placed = place(boxes)
+    assert placed == place(boxes) and 3 <= len(placed) < 10  # deterministic
+    assert [o.id for o in placed] == [f"obj{i}" for i in range(len(placed))]  # renumbered
+    assert not any(object_box(a).overlaps(object_box(b)) for a, b in itertools.combinations(placed, 2))
+    # asked for (kept, at their size): an actionable error
+    kept = [dataclasses.replace(p, min_size=None, keep=True) for p in boxes]
+    with pytest.raises(
+        ValueError, match=r"could not place obj\d+ \(\w+ wood cube, pushed\) without overlapping"
+    ):
+        place(kept)
 
 
 # --- fixing attributes -----------------------------------------------------------------------------

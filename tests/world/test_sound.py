@@ -31,7 +31,8 @@ from phonofilm.world.sound import (
     synthesize_line,
 )
 from phonofilm.world.sound.espeak import engine
-from phonofilm.world.sound.mix import soft_limit
+from phonofilm.world.sound.impacts import ImpactParts, impact_parts
+from phonofilm.world.sound.mix import fit_peak
 from phonofilm.world.sound.speech import SPEECH_RMS
 from phonofilm.world.state import FLOOR, RIM, WALL_RIGHT, WATER, ContactEvent, Simulation
 
@@ -77,6 +78,15 @@ def onset_times(x: np.ndarray, sr: int, hop_s: float = 0.005, rise_db: float = 8
     prev[:4] = np.inf  # no history yet
     hits = np.flatnonzero((e > prev * 10 ** (rise_db / 10)) & (e > floor))
     return hits * hop_s
+
+
+def hop_onsets(x: np.ndarray, sr: int, hop_s: float = 0.010, rise: float = 0.5) -> np.ndarray:
+    """Start times of hops whose RMS rises by more than e^rise (4.3 dB) over the hop before (as test_make's)."""
+    hop = round(hop_s * sr)
+    n = len(x) // hop
+    rms = np.sqrt((x[: n * hop].astype(np.float64).reshape(n, hop) ** 2).mean(axis=1) + 1e-12)
+    log_rise = np.diff(np.log(rms + 1e-4), prepend=np.log(1e-4))
+    return np.flatnonzero(log_rise > rise) * hop / sr
 
 
 def centroid(x: np.ndarray, sr: int) -> float:
@@ -146,6 +156,59 @@ def test_onset_is_sample_exact(sr: int) -> None:
     assert not audio[:, : start + 1].any()  # the first sample of a sine-phase partial is exactly 0
     attack = np.abs(audio[0, start : start + int(0.002 * sr)]).max()
     assert attack > 0.3 * np.abs(audio[0]).max()  # most of the peak is reached within 2 ms
+
+
+MASKED = (  # (t, body, partner, x, speed) on grass; obj0 glass, obj1 metal, obj2 wood, obj3 rubber
+    (0.30, "obj1", RIM, 6.0, 6.0),  # a loud clang that rings on...
+    (0.50, "obj3", FLOOR, 2.0, 0.5),  # ...while a rubber ball lands softly on the grass, 200 ms later
+    (1.20, "obj2", FLOOR, 5.0, 0.6),  # a quiet knock 20 ms before...
+    (1.22, "obj1", "obj0", 3.0, 5.0),  # ...a loud metal-on-glass clash, which rings on...
+    (1.45, "obj0", FLOOR, 3.5, 1.9),  # ...over a glass ball landing on the grass
+    (2.40, "obj1", "obj2", 4.0, 5.9),  # metal hits wood hard (both ring)...
+    (2.44, "obj3", FLOOR, 6.0, 0.3),  # ...40 ms before the softest contact that must be heard
+)
+
+
+@pytest.mark.parametrize("sr", [16000, 48000])
+def test_masked_and_crowded_impacts_are_each_heard_within_one_hop(sr: int) -> None:
+    scene = make_scene("silence", duration=3.0, stage=Stage(floor="grass"))
+    events = tuple(ContactEvent(t, a, b, x, 0.3, v) for t, a, b, x, v in MASKED)
+    for channels in (1, 2):
+        audio = render_audio(scene, make_sim(scene, events), (), sr, channels).mean(axis=0)
+        found = hop_onsets(audio, sr)
+        for e in events:
+            assert np.min(np.abs(found - e.t)) <= 0.0105, f"{e.a} on {e.b} at {e.t}s unheard; onsets {found}"
+        for t in found:  # and nothing else starts: a ring decays without new onsets
+            assert np.min(np.abs(t - np.array([e.t for e in events]))) <= 0.0105, f"spurious onset at {t}s"
+        assert np.abs(audio).max() < 1.0
+
+
+def test_contact_burst_is_sharp_scaled_by_speed_and_coloured_by_the_softer_body() -> None:
+    def parts(material: str, other: str, speed: float = 3.0) -> ImpactParts:
+        return impact_parts(material, other, speed, SR, np.random.default_rng(0))
+
+    for material, other in itertools.product(OBJECT_MATERIALS, ("concrete", "grass")):
+        burst = parts(material, other).burst
+        assert burst[0] == 0.0 and len(burst) <= 0.006 * SR  # a few milliseconds...
+        assert np.argmax(np.abs(burst)) <= 0.0005 * SR  # ...at full level within half a millisecond
+    # level ~ speed: speed^0.8 as the ring's, times speed^0.2 as a faster contact is a shorter, sharper pulse
+    slow, fast = parts("wood", "concrete", 1.0), parts("wood", "concrete", 4.0)
+    assert np.abs(fast.burst).max() / np.abs(slow.burst).max() == pytest.approx(4.0, rel=0.01)
+    assert np.abs(fast.ring).max() / np.abs(slow.ring).max() == pytest.approx(4**0.8, rel=0.35)
+    # the softer body colours the burst: rubber and grass dull, glass and metal bright, whoever hits whom
+    c = {m: centroid(parts(m, "concrete").burst, SR) for m in OBJECT_MATERIALS}
+    assert min(c["glass"], c["metal"]) > 1.2 * c["wood"] > 3 * c["rubber"], c
+    assert centroid(parts("metal", "grass").burst, SR) < 0.3 * c["metal"]
+    assert np.array_equal(parts("metal", "rubber").burst, parts("rubber", "metal").burst)
+
+
+def test_a_splash_starts_once() -> None:
+    """Its bubbles ring under the splash's own envelope: no onsets after the first."""
+    for size, speed, seed in itertools.product((0.1, 0.2, 0.35), (1.0, 6.0), range(6)):
+        splash = splash_sound(speed, SR, np.random.default_rng(seed), size=size)
+        padded = np.concatenate([np.zeros(SR // 10, np.float32), splash])
+        found = hop_onsets(padded, SR)
+        assert len(found) >= 1 and found.max() <= 0.1 + 0.0105, (size, speed, seed, found)
 
 
 @pytest.mark.parametrize("floor", ["concrete", "wood", "tile"])
@@ -237,13 +300,14 @@ def test_many_fast_impacts_never_clip() -> None:
     assert np.abs(audio).max() > 0.5  # limited, not muted
 
 
-def test_limiter_leaves_quiet_audio_untouched() -> None:
+def test_fit_peak_leaves_quiet_audio_untouched_and_scales_loud_audio_as_a_whole() -> None:
     x = (0.5 * np.sin(np.linspace(0, 200, 8000))[None].repeat(2, 0)).astype(np.float32)
-    assert np.array_equal(soft_limit(x, SR), x)
+    assert np.array_equal(fit_peak(x), x)
     hot = x * 4
-    limited = soft_limit(hot, SR)
-    assert np.abs(limited).max() < 1.0
-    assert np.corrcoef(limited[0], hot[0])[0, 1] > 0.95  # gain riding, not distortion
+    hot[:, 4000:] *= 0.1  # a quiet second half stays 20 dB below the loud first half: no gain riding
+    fitted = fit_peak(hot)
+    assert 0.5 < np.abs(fitted).max() < 1.0
+    np.testing.assert_allclose(fitted, hot * (np.abs(fitted).max() / np.abs(hot).max()), rtol=1e-5, atol=1e-7)
 
 
 def test_resting_contacts_are_silent() -> None:

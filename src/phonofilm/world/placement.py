@@ -8,6 +8,7 @@ TANK_WALL-thick band just outside [x_min, x_max], which also keeps starts a litt
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from dataclasses import dataclass
 
@@ -24,7 +25,9 @@ MARGIN = 0.05  # free space kept between starting boxes
 DROP_HEIGHT = (0.8, 3.0)  # centre height of a dropped object, metres
 P_HOOP, P_TANK, P_TANK_WITH_HOOP = 0.3, 0.25, 0.1
 HOOP_AIMS = {"board": 0.45, "rim": 0.3, "miss": 0.25}  # where a throw at the hoop is aimed
-PLACE_TRIES = 300
+PLACE_TRIES = 300  # positions tried for one object within one layout
+LAYOUT_ROUNDS = 4  # layouts drawn afresh before an object that finds no room is shrunk or left out
+SHRINK = 0.85  # a drawn size that does not fit shrinks by this factor at a time
 
 
 @dataclass(frozen=True)
@@ -44,7 +47,11 @@ class Box:
 
 @dataclass(frozen=True)
 class ObjectPlan:
-    """An object with every attribute decided but its position. role: "free", "tank" or "hoop"."""
+    """An object with every attribute decided but its position. role: "free", "tank" or "hoop".
+
+    What placement may change when the object finds no room: shrink it down to `min_size` (None: its size
+    was asked for and stays), and leave it out unless `keep` (it, or the number of objects, was asked for).
+    """
 
     shape: str
     color: str
@@ -52,6 +59,8 @@ class ObjectPlan:
     action: str
     size: float
     role: str = "free"
+    min_size: float | None = None
+    keep: bool = True
 
 
 @dataclass(frozen=True)
@@ -156,7 +165,42 @@ def _sample_tank(rng: np.random.Generator, stage: Stage, hoop: Hoop | None) -> W
 def place_objects(
     rng: np.random.Generator, plans: list[ObjectPlan], stage: Stage, duration: float, gravity: float = 9.81
 ) -> tuple[tuple[SceneObject, ...], tuple[Path, ...]]:
-    """Give every planned object a non-overlapping start and an initial motion; also its early path."""
+    """Give every planned object a non-overlapping start and an initial motion; also its early path.
+
+    When an object finds no room, the whole layout is drawn again (LAYOUT_ROUNDS times), then the object
+    shrinks (by SHRINK, down to its min_size), then it stops aiming at the hoop or the tank, then it is
+    left out (unless it must be kept); only an object that must be kept at its asked-for size can make
+    this fail. The remaining objects are numbered
+    obj0, obj1, ... in plan order. All of it is drawn from `rng`: the same inputs give the same layout.
+    """
+    plans, names = list(plans), list(range(len(plans)))  # names: plan indices, for the error message
+    misses = [0] * len(plans)  # failed layouts since the object last changed
+    while True:
+        failed = _layout(rng, plans, stage, duration, gravity)
+        if not isinstance(failed, int):  # all placed
+            return failed, tuple(early_path(o, gravity) for o in failed)
+        misses[failed] += 1
+        if misses[failed] < LAYOUT_ROUNDS:
+            continue  # a fresh layout may leave room
+        plan, misses[failed] = plans[failed], 0
+        if plan.min_size is not None and plan.size > plan.min_size:
+            plans[failed] = dataclasses.replace(plan, size=_r(max(plan.size * SHRINK, plan.min_size)))
+        elif plan.role != "free":  # aimed at the hoop or the tank from a crowded spot: aim anywhere
+            plans[failed] = dataclasses.replace(plan, role="free")
+        elif not plan.keep:
+            for column in (plans, names, misses):
+                del column[failed]
+        else:
+            raise ValueError(
+                f"could not place obj{names[failed]} ({plan.color} {plan.material} {plan.shape}, "
+                f"{plan.action}) without overlapping others; ask for fewer or smaller objects"
+            )
+
+
+def _layout(
+    rng: np.random.Generator, plans: list[ObjectPlan], stage: Stage, duration: float, gravity: float
+) -> tuple[SceneObject, ...] | int:
+    """Every object placed (in plan order), or the index of the first one that found no room."""
     obstacles = [tank_box(stage.tank)] if stage.tank else []
     if stage.hoop:
         obstacles.append(hoop_box(stage.hoop, stage))
@@ -171,12 +215,8 @@ def place_objects(
                 obstacles.append(object_box(obj))
                 break
         else:
-            raise ValueError(
-                f"could not place obj{i} ({plans[i].color} {plans[i].material} {plans[i].shape}, "
-                f"{plans[i].action}) without overlapping others; ask for fewer or smaller objects"
-            )
-    objects = tuple(placed[i] for i in range(len(plans)))
-    return objects, tuple(early_path(o, gravity) for o in objects)
+            return i
+    return tuple(placed[i] for i in range(len(plans)))
 
 
 def _fits(o: SceneObject, obstacles: list[Box], stage: Stage, gravity: float) -> bool:

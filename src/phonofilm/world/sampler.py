@@ -48,7 +48,8 @@ from phonofilm.world.spec import (
 )
 from phonofilm.world.vocab import DIALOGUE_LINES
 
-SIZE_RANGE = {"ball": (0.15, 0.36), "cube": (0.15, 0.32), "brick": (0.09, 0.15)}  # metres, see SceneObject.size
+# metres, see SceneObject.size
+SIZE_RANGE = {"ball": (0.15, 0.36), "cube": (0.15, 0.32), "brick": (0.09, 0.15)}
 FLOATERS = tuple(m for m in MATERIALS if relative_density(m) < 1.0)  # as the physics has it
 SINKERS = tuple(m for m in MATERIALS if relative_density(m) >= 1.0)
 PLACEMENT_ROUNDS = 8
@@ -70,7 +71,9 @@ def sample_scene(seed: int, duration: float = 4.0, spec: SceneSpec | None = None
     hoop, tank = sample_fixtures(fix, stage, spec.with_hoop, spec.with_tank)
     stage = dataclasses.replace(stage, hoop=hoop, tank=tank)
     plans = _plan_objects(objs, spec, stage)
-    for _ in range(PLACEMENT_ROUNDS):  # a crowded draw can leave required characters no room: redraw
+    for attempt in range(PLACEMENT_ROUNDS):  # a crowded draw can leave required characters no room: redraw
+        if attempt == PLACEMENT_ROUNDS // 2:  # still none: drawn sizes become as small as they may be
+            plans = [p if p.min_size is None else dataclasses.replace(p, size=p.min_size) for p in plans]
         objects, paths = place_objects(objs, plans, stage, float(duration))
         characters = _sample_characters(chars, spec, stage, paths)
         if characters is not None:
@@ -116,7 +119,11 @@ def _sample_look(rng: np.random.Generator, spec: SceneSpec) -> tuple[str, str, s
 
 
 def _plan_objects(rng: np.random.Generator, spec: SceneSpec, stage: Stage) -> list[ObjectPlan]:
-    """Decide every object's shape, colour, material, action, size and role (free / tank / hoop)."""
+    """Decide every object's shape, colour, material, action, size and role (free / tank / hoop).
+
+    Also what placement may change when an object finds no room: a drawn size may shrink to the shape's
+    smallest, a drawn object (not asked for, nor counted by n_objects) may be left out.
+    """
     u_count = rng.random()
     fixed = list(spec.objects or ())
     if spec.n_objects is not None:
@@ -130,7 +137,7 @@ def _plan_objects(rng: np.random.Generator, spec: SceneSpec, stage: Stage) -> li
     used_colors = {o.color for o in partial if o.color}
     tank_materials: list[str] = []
     plans = []
-    for o, role in zip(partial, roles, strict=True):
+    for k, (o, role) in enumerate(zip(partial, roles, strict=True)):
         shape = o.shape or _draw_shape(rng, o.action, role)
         action = o.action or _draw_action(rng, shape, role)
         if role == "free" and action == "thrown" and stage.hoop is not None and rng.random() < 0.6:
@@ -142,7 +149,10 @@ def _plan_objects(rng: np.random.Generator, spec: SceneSpec, stage: Stage) -> li
         used_colors.add(color)
         lo, hi = SIZE_RANGE[shape]
         size = float(o.size) if o.size is not None else round(float(rng.uniform(lo, hi)), 3)
-        plans.append(ObjectPlan(shape, color, material, action, size, role))
+        # placement may shrink a drawn size and leave out a drawn object, never what the caller asked for
+        keep = k < len(fixed) or spec.n_objects is not None
+        min_size = None if o.size is not None else lo
+        plans.append(ObjectPlan(shape, color, material, action, size, role, min_size, keep))
     return plans
 
 

@@ -4,7 +4,13 @@ Nothing is loaded at import: libespeak-ng is opened on the first synthesis, cach
 """
 
 from phonofilm.world.sound.ambience import BED_RMS, ambience_bed
-from phonofilm.world.sound.impacts import MATERIAL_SOUND, MaterialSound, impact_sound
+from phonofilm.world.sound.impacts import (
+    MATERIAL_SOUND,
+    ImpactParts,
+    MaterialSound,
+    impact_parts,
+    impact_sound,
+)
 from phonofilm.world.sound.mix import render_audio
 from phonofilm.world.sound.speech import synthesize_dialogue, synthesize_line
 from phonofilm.world.sound.splash import splash_sound
@@ -12,8 +18,10 @@ from phonofilm.world.sound.splash import splash_sound
 __all__ = [
     "BED_RMS",
     "MATERIAL_SOUND",
+    "ImpactParts",
     "MaterialSound",
     "ambience_bed",
+    "impact_parts",
     "impact_sound",
     "render_audio",
     "splash_sound",

@@ -1,11 +1,12 @@
-"""Impact sounds: a short contact burst on the event's sample, then each body's modal ring.
+"""Impact sounds: a contact burst on the event's sample, then each body's modal ring.
 
-The burst (a few milliseconds of noise, coloured by the softer of the two materials) is the onset: it
-starts on the event's sample, is as loud as the impact is fast (~ speed^0.8) and stands out even over
-another object's ringing, so every contact is heard where it happens. The ring carries the material:
-every material rings with its own damped partials. A longer contact (soft materials, slow impacts)
-passes fewer high partials, so soft contacts sound dull and fast ones slightly brighter. Bigger objects
-ring lower. A soft partner (grass, rubber, a creature) also damps the ring.
+The burst is the contact itself: a low-passed click (the force pulse) and a few milliseconds of hiss,
+coloured by the softer of the two bodies (dull for rubber or grass, bright for glass or metal, sharp for
+all) and louder and brighter the faster the contact. The ring carries the material: every material rings
+with its own damped partials. A longer contact (soft materials, slow impacts) passes fewer high partials,
+so soft contacts sound dull and fast ones slightly brighter. Bigger objects ring lower. A soft partner
+(grass, rubber, a creature) also damps the ring. (That a contact stays audible over another's ring is the
+mixer's job: see lift.py.)
 
 Speed: the unit-amplitude partials of each (material, size bucket, sample rate) and the unit bursts are
 computed once and cached; one impact is then a weighted sum of a few cached rows.
@@ -23,10 +24,11 @@ from scipy.signal import butter, sosfilt
 
 REF_SIZE = 0.1  # metres: the object size the table's frequencies are given for
 REF_SPEED = 3.0  # m/s: the impact speed the table's loudness is given for
+HERTZ_EXPONENT = 0.2  # contact time ~ speed^-1/5 (Hertz contact)
 SIZE_EXPONENT = 0.7  # f ~ size^-0.7 (between a plate's 1/L^2 and a cavity's 1/L, good to the ear)
 MAX_RING_S = 2.5
 IMPACT_LEVEL = 0.25  # overall impact loudness (peak of a 0.1 m wooden block at 3 m/s is about this)
-BURST_LEVEL = 3.0  # the contact burst's peak relative to a ring's: it must stand out of other rings
+BURST_LEVEL = 2.0  # the burst's peak relative to the ring's loudness: a clear crack before the ring
 _T60 = np.log(1000.0)  # amplitude falls by 60 dB over one t60
 
 
@@ -43,7 +45,8 @@ class MaterialSound:
 
 
 MATERIAL_SOUND: dict[str, MaterialSound] = {
-    # inharmonic free-bar partials (1 : 2.76 : 5.40 : 8.93) plus plate modes: a long "clang"
+    # inharmonic free-bar partials (1 : 2.76 : 5.40 : 8.93) plus plate modes: a "clang", the longest ring,
+    # yet shorter than a bell's (a struck ball or block; a bell-long ring would bury every later contact)
     "metal": MaterialSound(
         modes=(
             (820, 0.85, 1.0),
@@ -81,7 +84,7 @@ MATERIAL_SOUND: dict[str, MaterialSound] = {
     "rubber": MaterialSound(
         modes=((140, 0.05, 1.0), (320, 0.035, 0.4), (610, 0.02, 0.15)),
         contact_ms=4.0,
-        burst=(1.0, 1500, 4.0),
+        burst=(1.0, 1200, 4.0),
         level=1.0,
         damping_t60=0.2,
         words=("thud", "bounce", "boing"),
@@ -106,7 +109,7 @@ MATERIAL_SOUND: dict[str, MaterialSound] = {
     "grass": MaterialSound(
         modes=((90, 0.04, 0.4),),
         contact_ms=4.0,
-        burst=(1.0, 1000, 5.0),
+        burst=(1.0, 700, 5.0),
         level=0.5,
         damping_t60=0.06,
         words=("thump", "thud"),
@@ -114,7 +117,7 @@ MATERIAL_SOUND: dict[str, MaterialSound] = {
     "creature": MaterialSound(
         modes=((110, 0.06, 0.5), (240, 0.04, 0.3)),
         contact_ms=5.0,
-        burst=(1.0, 1200, 4.0),
+        burst=(1.0, 900, 4.0),
         level=0.5,
         damping_t60=0.08,
         words=("bonk", "thump"),
@@ -165,17 +168,26 @@ def _bank(material: str, bucket: int, sample_rate: int) -> _Bank:
     return _Bank(freqs, gains, rows)
 
 
-@functools.lru_cache(maxsize=64)
-def _burst(material: str, sample_rate: int) -> np.ndarray:
-    """Cached unit-peak contact burst of `material`: low-passed noise, full level within 0.1 ms, then gone."""
+def burst_bucket(speed: float) -> int:
+    """Quarter-octave shift of the burst's cutoff with impact speed: a faster contact is shorter, so brighter."""
+    return round(4 * HERTZ_EXPONENT * np.log2(max(speed, 0.05) / REF_SPEED))
+
+
+@functools.lru_cache(maxsize=256)
+def _burst(material: str, bucket: int, sample_rate: int) -> np.ndarray:
+    """Cached unit-peak contact burst of `material`: a low-passed click (the force pulse) and a short hiss.
+
+    The click is the low-pass filter's own impulse response, so it peaks within ~1 / (4 * cutoff) of the
+    onset however dull the material; the decaying hiss behind it gives each material its texture.
+    """
     _gain, cut, t60_ms = MATERIAL_SOUND[material].burst
+    cut = min(cut * 2.0 ** (bucket / 4), 0.45 * sample_rate)
     n = int(np.ceil(t60_ms * 1e-3 * sample_rate)) + 1
-    t = np.arange(n) / sample_rate
-    rng = np.random.default_rng([zlib.crc32(material.encode()), sample_rate])
-    # filter a longer stretch and keep its end, so the burst does not start with the filter's own rise
-    noise = sosfilt(butter(2, min(cut, 0.45 * sample_rate), fs=sample_rate, output="sos"),
-                    rng.standard_normal(4 * n))[-n:]  # fmt: skip
-    burst = noise * np.exp(-_T60 * t / (t60_ms * 1e-3))
+    rng = np.random.default_rng([zlib.crc32(material.encode()), sample_rate])  # one hiss for every speed
+    excitation = np.exp(-_T60 * np.arange(n) / sample_rate / (t60_ms * 1e-3)) * rng.standard_normal(n)
+    excitation /= np.max(np.abs(excitation)) * 2.0  # the hiss stays below the click
+    excitation[0] = 1.0  # the click
+    burst = sosfilt(butter(2, cut, fs=sample_rate, output="sos"), excitation)
     burst /= np.max(np.abs(burst))
     ramp = _attack(n, sample_rate, 0.0001)
     burst[: len(ramp)] *= ramp
@@ -196,8 +208,14 @@ def _excitation(freqs: np.ndarray, contact_s: float) -> np.ndarray:
     return 1.0 / (1.0 + (freqs * contact_s) ** 2)
 
 
-def _ring(material: str, size: float, contact_s: float, damp: float | None, sample_rate: int,
-          rng: np.random.Generator) -> np.ndarray:  # fmt: skip
+def _ring(
+    material: str,
+    size: float,
+    contact_s: float,
+    damp: float | None,
+    sample_rate: int,
+    rng: np.random.Generator,
+) -> np.ndarray:
     """One body's ring: weighted cached partials, damped by its partner."""
     bank = _bank(material, size_bucket(size), sample_rate)
     # the strike point varies from hit to hit, and with it how strongly each mode is excited
@@ -230,13 +248,15 @@ def impact_parts(
     """The ring and the contact burst of a `material` body of `size` m hitting `other_material` at `speed` m/s.
 
     `other_size` and `other_gain` describe the partner: a large, half-loud surface by default; pass the
-    other body's size and 1.0 for two free objects. Both parts scale with speed^0.8 (and a little with size).
+    other body's size and 1.0 for two free objects. The ring scales with speed^0.8, the burst with speed^1.0
+    (a faster contact is also a shorter one), both a little with size.
     """
     spec = _check_material(material, "material")
     other = _check_material(other_material, "other_material")
     speed = max(float(speed), 0.0)
     # The softer of the two sets the contact time; faster impacts are shorter (Hertz: ~ v^-1/5) and brighter.
-    contact_s = np.hypot(spec.contact_ms, other.contact_ms) * 1e-3 * (max(speed, 0.05) / REF_SPEED) ** -0.2
+    hertz = (max(speed, 0.05) / REF_SPEED) ** -HERTZ_EXPONENT
+    contact_s = np.hypot(spec.contact_ms, other.contact_ms) * 1e-3 * hertz
     own = _ring(material, size, contact_s, other.damping_t60, sample_rate, rng)
     partner = _ring(other_material, other_size, contact_s, spec.damping_t60, sample_rate, rng)
     loudness = min((speed / REF_SPEED) ** 0.8, 3.0) * float(np.clip((size / REF_SIZE) ** 0.3, 0.5, 2.0))
@@ -245,8 +265,9 @@ def impact_parts(
     ring[: len(own)] += np.float32(spec.level) * own
     ring[: len(partner)] += np.float32(other_gain * other.level) * partner
     softer = material if spec.contact_ms >= other.contact_ms else other_material
-    burst_gain = np.float32(BURST_LEVEL * MATERIAL_SOUND[softer].burst[0]) * level
-    return ImpactParts(ring * level, burst_gain * _burst(softer, sample_rate))
+    # a shorter contact is a sharper force pulse: the burst gains what the long pulse would filter out
+    burst_gain = np.float32(BURST_LEVEL * MATERIAL_SOUND[softer].burst[0] / hertz) * level
+    return ImpactParts(ring * level, burst_gain * _burst(softer, burst_bucket(speed), sample_rate))
 
 
 def impact_sound(
@@ -260,9 +281,9 @@ def impact_sound(
     other_size: float = 1.0,
     other_gain: float = 0.5,
 ) -> np.ndarray:
-    """Mono float32 sound (burst + rings) of a `material` body of `size` m hitting `other_material` at `speed` m/s.
+    """Mono float32 sound (burst + rings) of a `material` body hitting `other_material` at `speed` m/s.
 
-    Starts exactly at sample 0: its first sample is 0 and the burst is at full level 0.1 ms later.
+    Starts exactly at sample 0: its first sample is 0 and the burst peaks within half a millisecond.
     The keyword arguments are those of `impact_parts`.
     """
     ring, burst = impact_parts(material, other_material, speed, sample_rate, rng, size=size,

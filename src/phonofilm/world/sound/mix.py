@@ -1,4 +1,4 @@
-"""The clip's soundtrack: ambience bed + one sound per contact event + dialogue, panned, scaled to fit.
+"""The clip's soundtrack: ambience bed + dialogue + one sound per contact event, panned, scaled to fit.
 
 Sound is generated from the same event log as the picture, so every impact's onset lands on the sample
 round(event.t * rate): the audio-visual sync ground truth is exact by construction.
@@ -14,6 +14,7 @@ from scipy.signal import resample_poly
 from phonofilm.world.scene import Character, Scene, SceneObject
 from phonofilm.world.sound.ambience import ambience_bed
 from phonofilm.world.sound.impacts import ImpactParts, impact_parts
+from phonofilm.world.sound.lift import HEARD_SPEED, AttackLifter, lifted_attack
 from phonofilm.world.sound.splash import splash_sound
 from phonofilm.world.state import (
     BACKBOARD,
@@ -31,11 +32,7 @@ from phonofilm.world.state import (
 
 SAMPLE_RATES = (16000, 22050, 24000, 32000, 44100, 48000)
 MIN_AUDIBLE_SPEED = 0.05  # m/s: resting contacts below this make no sound
-HEARD_SPEED = 0.3  # m/s: contacts at least this fast are always heard (their burst is lifted if masked)
 PEAK_CEILING = 0.9  # a louder mix is scaled down as a whole to peak here
-ONSET_WINDOW_S = 0.01  # a contact must stand out of what sounds in the 10 ms windows before it...
-ONSET_RISE = 5.0  # ...by this energy ratio (7 dB), if lifting its burst by at most MAX_LIFT can do it
-MAX_LIFT = 16.0  # +24 dB
 _SALT = 0x50D5  # separates the sound's random streams from the other consumers of the scene seed
 
 # Static surfaces: (material or None for the stage floor, size in m, loudness as a partner)
@@ -77,9 +74,9 @@ def _partner(scene: Scene, event: ContactEvent) -> tuple[str, float, float]:
 
 
 def event_sound(scene: Scene, event: ContactEvent, sample_rate: int, rng: np.random.Generator) -> ImpactParts:
-    """Mono float32 (sustained sound, contact burst) of one contact event, both starting at its onset.
+    """The (ring, burst) of one contact event, mono float32, both starting at its onset.
 
-    A splash has no separate burst (its own attack is sharp): its burst is empty.
+    A splash is all ring, with no burst: its own 2 ms attack is sharp.
     """
     body = scene.body(event.a)
     if not isinstance(body, SceneObject):
@@ -87,7 +84,9 @@ def event_sound(scene: Scene, event: ContactEvent, sample_rate: int, rng: np.ran
             f"contact event at t={event.t}s: body {event.a!r} must be an object, not a character"
         )
     if event.kind == "splash" or event.b == WATER:
-        return ImpactParts(splash_sound(event.speed, sample_rate, rng, size=body.size), np.zeros(0, np.float32))
+        return ImpactParts(
+            splash_sound(event.speed, sample_rate, rng, size=body.size), np.zeros(0, np.float32)
+        )
     if event.kind != "impact":
         raise ValueError(
             f"contact event at t={event.t}s has kind {event.kind!r}; allowed: 'impact', 'splash'"
@@ -130,32 +129,6 @@ def fit_peak(x: np.ndarray, ceiling: float = PEAK_CEILING) -> np.ndarray:
     return x * np.float32(ceiling / peak) if peak > ceiling else x
 
 
-def _energy(x: np.ndarray, lo: int, hi: int) -> float:
-    """Energy of x[:, lo:hi] (all channels), clipped to the clip."""
-    seg = x[:, max(lo, 0) : max(min(hi, x.shape[1]), 0)]
-    return float(np.einsum("ct,ct->", seg, seg, dtype=np.float64))
-
-
-def burst_lift(sustained: np.ndarray, start: int, parts: ImpactParts, gains: np.ndarray, window: int) -> float:
-    """Gain (1..MAX_LIFT) for a contact's burst so that it rises ONSET_RISE above what already sounds.
-
-    `sustained` holds what sounds before this contact is added (beds, speech, earlier rings, splashes),
-    not earlier bursts: a contact heard over a ring is lifted, a rattle of contacts is left as it is.
-    The energy in the window after the onset must exceed ONSET_RISE times the louder of the two windows
-    before it (a ring decays, so the one further back can be the louder).
-    """
-    before = max(_energy(sustained, start - 2 * window, start - window), _energy(sustained, start - window, start))
-    if before == 0.0:
-        return 1.0
-    power = float(np.sum(gains.astype(np.float64) ** 2))  # the pan's total power
-    own_ring = power * float(np.sum(parts.ring[:window].astype(np.float64) ** 2))
-    burst = power * float(np.sum(parts.burst[:window].astype(np.float64) ** 2))
-    missing = ONSET_RISE * before - _energy(sustained, start, start + window) - own_ring
-    if burst == 0.0 or missing <= burst:
-        return 1.0
-    return min(float(np.sqrt(missing / burst)), MAX_LIFT)
-
-
 def render_audio(
     scene: Scene,
     sim: Simulation,
@@ -165,8 +138,8 @@ def render_audio(
 ) -> np.ndarray:
     """The clip's soundtrack, float32 [channels, round(duration * rate)] in (-1, 1).
 
-    Beds and speech go in first, then the contacts in time order, each one's burst lifted if what already
-    sounds would mask it (`burst_lift`); finally the whole clip is scaled to fit (`fit_peak`).
+    Beds and speech go in first, then the contacts in time order, each one's attack lifted if what already
+    sounds would mask it (see `lift`); finally the whole clip is scaled to fit (`fit_peak`).
     """
     if sample_rate not in SAMPLE_RATES:
         raise ValueError(f"sample_rate {sample_rate} is not supported; use one of {SAMPLE_RATES}")
@@ -174,24 +147,22 @@ def render_audio(
         raise ValueError(f"channels must be 1 (mono) or 2 (stereo), got {channels}")
     n = round(scene.duration * sample_rate)
     bed_seed, fx_seed = np.random.SeedSequence([scene.seed, _SALT]).spawn(2)
-    # [channels, n], a fresh array: beds, speech, rings and splashes (everything but the contact bursts)
-    sustained = ambience_bed(scene.ambience, n, sample_rate, np.random.default_rng(bed_seed))[:channels]
+    out = ambience_bed(scene.ambience, n, sample_rate, np.random.default_rng(bed_seed))[:channels]  # fresh
     width = scene.stage.width
     characters = {c.id: c for c in scene.characters}
     for u in utterances:
         if u.character not in characters:
             raise ValueError(f"utterance {u.text!r} is spoken by unknown character {u.character!r}")
         gains = pan_gains(characters[u.character].x, width, channels)
-        _add_at(sustained, _resampled(u, sample_rate), round(u.start * sample_rate), gains)
-    bursts = np.zeros_like(sustained)  # [channels, n]
+        _add_at(out, _resampled(u, sample_rate), round(u.start * sample_rate), gains)
     rng = np.random.default_rng(fx_seed)
-    window = round(ONSET_WINDOW_S * sample_rate)
+    lifter = AttackLifter(sample_rate)
     for event in sorted(sim.events, key=lambda e: e.t):
         if event.speed < MIN_AUDIBLE_SPEED and event.kind == "impact":
             continue
         parts = event_sound(scene, event, sample_rate, rng)
         start, gains = round(event.t * sample_rate), pan_gains(event.x, width, channels)
-        lift = burst_lift(sustained, start, parts, gains, window) if event.speed >= HEARD_SPEED else 1.0
-        _add_at(sustained, parts.ring, start, gains)
-        _add_at(bursts, parts.burst, start, gains * np.float32(lift))
-    return fit_peak(sustained + bursts).astype(np.float32, copy=False)
+        lift = lifter.lift(out, start, parts, gains) if event.speed >= HEARD_SPEED else 1.0
+        _add_at(out, parts.ring, start, gains)
+        _add_at(out, lifted_attack(parts, lift, lifter.window), start, gains)
+    return fit_peak(out).astype(np.float32, copy=False)

@@ -17,6 +17,7 @@ from phonofilm.world.sound.impacts import REF_SIZE, size_bucket
 SPLASH_VARIANTS = 6
 SPLASH_LEVEL = 0.3
 SPLASH_REF_SPEED = 2.0  # m/s
+SHEET_DECAY = 0.6  # the sheet's t60 as a share of the splash's length: the loud part is short
 _T60 = np.log(1000.0)
 
 
@@ -42,8 +43,10 @@ def _variant(bucket: int, variant: int, sample_rate: int) -> np.ndarray:
         butter(2, [300.0, hi], btype="band", fs=sample_rate, output="sos"), rng.standard_normal(n)
     )
     attack = np.minimum(t / 0.002, 1.0)  # 2 ms: the onset stays sharp
-    sheet *= attack * np.exp(-_T60 * t / length)
-    out = sheet / np.max(np.abs(sheet))
+    envelope = attack * np.exp(-_T60 * t / (SHEET_DECAY * length))
+    sheet *= envelope
+    scale_to_peak = 1.0 / np.max(np.abs(sheet))
+    out = sheet * scale_to_peak
     for _ in range(int(rng.integers(10, 24))):
         start = int(rng.exponential(0.08 * length) * sample_rate)
         if start >= n:
@@ -51,7 +54,9 @@ def _variant(bucket: int, variant: int, sample_rate: int) -> np.ndarray:
         radius = float(np.exp(rng.uniform(np.log(0.0008), np.log(0.006)))) * min(scale, 2.0) ** 0.5
         if 3.26 / radius > 0.45 * sample_rate:
             continue
-        out[start:] += _bubble(n - start, sample_rate, radius, float(rng.uniform(0.15, 0.5)))
+        # a bubble rings under the sheet's envelope, so it colours the splash but never starts a new onset
+        amp = float(rng.uniform(0.15, 0.5)) * envelope[start] * scale_to_peak
+        out[start:] += _bubble(n - start, sample_rate, radius, amp)
     out = (out / np.max(np.abs(out))).astype(np.float32)
     out.setflags(write=False)
     return out
