@@ -61,8 +61,11 @@ def test_cli_train_then_generate(tmp_path: Path) -> None:
     assert r.returncode == 0, r.stderr[-2000:]
     log = [json.loads(line) for line in (run / "log.jsonl").read_text().splitlines()]
     assert {e["stage"] for e in log} == {"autoencoders", "transformer", "distill"}
+    evals = [e["eval"] for e in log if "eval" in e]  # periodic eval of the EMA model on held-out prompts
+    assert evals and "eval_prompt_adherence" in evals[0]
     half = load_checkpoint(tmp_path / "export")
     assert half.record["few_step"] is True  # the shortcut stage ran: sora-2 samples in few steps
+    assert half.record["eval"]["step"] >= 1
     assert all(v.dtype == torch.float16 for v in half.tensors.values() if v.is_floating_point())
     out = tmp_path / "clip.mp4"
     r = subprocess.run([sys.executable, "-m", "phonofilm", "generate", "A metal cube falls", "--out", str(out),

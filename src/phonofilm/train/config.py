@@ -66,7 +66,8 @@ class TrainConfig:
     compile: bool = False
     log_every: int = 20
     checkpoint_every: int = 500
-    eval_every: int = 0  # 0 = no periodic eval
+    eval_every: int = 0  # steps between evaluations of the EMA model on held-out prompts (0 = never)
+    eval_size: tuple[int, int] | None = None  # render/generate eval clips at this size (None: the suite's)
     seed: int = 0
 
     def to_dict(self) -> dict[str, Any]:
@@ -86,7 +87,7 @@ TRAIN_PRESETS: MappingProxyType[str, TrainConfig] = MappingProxyType({
         autoencoders=StageConfig(steps=4, batch_size=2, lr=1e-3, warmup=1),
         transformer=StageConfig(steps=4, batch_size=2, lr=1e-3, warmup=1),
         distill=StageConfig(steps=2, batch_size=2, lr=1e-3, warmup=1),
-        latent_stat_batches=1, log_every=1, checkpoint_every=4, ema_decay=0.9,
+        latent_stat_batches=1, log_every=1, checkpoint_every=4, ema_decay=0.9, eval_every=4, eval_size=(128, 72),
     ),
     # resumable CPU training of the shipped model, session after session
     "small-cpu": _cfg(
@@ -94,20 +95,20 @@ TRAIN_PRESETS: MappingProxyType[str, TrainConfig] = MappingProxyType({
         autoencoders=StageConfig(steps=3000, batch_size=4, lr=3e-4),
         transformer=StageConfig(steps=30000, batch_size=4, lr=2e-4),
         distill=StageConfig(steps=3000, batch_size=4, lr=1e-4),
-        checkpoint_every=200,
+        checkpoint_every=200, eval_every=1000,
     ),
     # the shipped model on one H100/H200 in about 9 minutes (see docs/model-card.md)
     "small-gpu": _cfg(
         name="small-gpu", model="small", data=DataConfig(num_workers=14),
         autoencoders=StageConfig(steps=100_000, batch_size=24, lr=6e-4, warmup=100, minutes=2.0, echo=2),
         transformer=StageConfig(steps=100_000, batch_size=48, lr=4e-4, warmup=200, minutes=4.0, echo=3),
-        precision="bf16", log_every=50, checkpoint_every=1000, ema_decay=0.998,
+        precision="bf16", log_every=50, checkpoint_every=1000, ema_decay=0.998, eval_every=1000,
     ),
     "base-gpu": _cfg(
         name="base-gpu", model="base", data=DataConfig(num_workers=14),
         autoencoders=StageConfig(steps=20000, batch_size=32, lr=3e-4),
         transformer=StageConfig(steps=200_000, batch_size=64, lr=1e-4, warmup=1000),
-        precision="bf16", compile=True, log_every=100, checkpoint_every=2000,
+        precision="bf16", compile=True, log_every=100, checkpoint_every=2000, eval_every=2000,
     ),
 })
 

@@ -25,6 +25,7 @@ from phonofilm.models.text import TextEncoder
 from phonofilm.train.batches import make_batches
 from phonofilm.train.config import StageConfig, TrainConfig
 from phonofilm.train.distributed import Distributed, wrap
+from phonofilm.train.periodic_eval import periodic_eval
 from phonofilm.train.shortcut import shortcut_step
 from phonofilm.train.state import has_state, load_state, save_state
 from phonofilm.train.steps import AutoencoderModels, autoencoder_step, latent_statistics, transformer_step
@@ -48,13 +49,14 @@ class Run:
     steps_done: dict[str, int] = field(default_factory=dict)
     latent_stats: dict[str, Any] | None = None
     wall_seconds: float = 0.0
+    eval_scores: dict[str, Any] = field(default_factory=dict)
 
     @property
     def device(self) -> torch.device:
         return self.dist.device
 
     def meta(self) -> dict[str, Any]:
-        return {"stage": self.stage, "step": self.step, "steps_done": self.steps_done,
+        return {"stage": self.stage, "step": self.step, "steps_done": self.steps_done, "eval": self.eval_scores,
                 "latent_stats": self.latent_stats, "wall_seconds": self.wall_seconds,
                 "config": self.cfg.to_dict()}
 
@@ -73,7 +75,7 @@ class Run:
                 "few_step": self.steps_done.get("distill", 0) > 0,
                 "stage": self.stage, "data": f"phonofilm.world online, seeds from {self.cfg.data.seed_start}",
                 "hardware": f"{self.dist.world_size} x {hw}", "wall_seconds": round(self.wall_seconds, 1),
-                "torch": torch.__version__, "eval": {}}
+                "torch": torch.__version__, "eval": self.eval_scores}
 
 
 def _optimizer(module: torch.nn.Module, stage: StageConfig) -> torch.optim.Optimizer:
@@ -97,6 +99,7 @@ def build_run(cfg: TrainConfig, out: Path, dist: Distributed) -> Run:
                              "use another --out or the same --config")
         run.stage, run.step, run.steps_done = meta["stage"], meta["step"], meta["steps_done"]
         run.latent_stats, run.wall_seconds = meta["latent_stats"], meta["wall_seconds"]
+        run.eval_scores = meta.get("eval", {})
         if run.latent_stats:
             system.with_latent_stats(run.latent_stats["video"], run.latent_stats["audio"])
     return run
@@ -147,6 +150,13 @@ def _stage_loop(run: Run, name: str, stage: StageConfig, step_fn: Callable[[dict
             log.write(json.dumps({"stage": name, "step": run.step, "time": round(run.wall_seconds, 2),
                                   "clips_per_s": round(clips_s, 2), **logs}) + "\n")
             log.flush()
+        if run.cfg.eval_every and run.step % run.cfg.eval_every == 0 and name != "autoencoders" \
+                and run.dist.is_main:
+            scores = periodic_eval(run.system, run.ema, size=run.cfg.eval_size)
+            run.eval_scores = {"step": run.step, "stage": name, **scores}
+            if log:
+                log.write(json.dumps({"stage": name, "step": run.step, "eval": scores}) + "\n")
+                log.flush()
         if run.step % run.cfg.checkpoint_every == 0:
             run.steps_done[name] = run.step
             run.save()
