@@ -16,11 +16,11 @@ demo: $(STAMP)
 	@$(BIN)/phonofilm demo --out demo.mp4
 
 test: $(STAMP)
-	@$(BIN)/ruff check src tests benchmarks
+	@$(BIN)/ruff check src tests benchmarks tools
 	@$(BIN)/python -m pytest -q
 
 lint: $(STAMP)
-	@$(BIN)/ruff check src tests benchmarks
+	@$(BIN)/ruff check src tests benchmarks tools
 	@$(BIN)/ruff format --check src tests benchmarks
 
 bench: $(STAMP)

@@ -1,0 +1,46 @@
+"""Side-by-side table of several `phonofilm eval` reports (the model card's score table).
+
+Usage: python tools/compare_reports.py NAME=DIR [NAME=DIR ...] [--out table.md]
+Each cell is "mean (measured/total)"; "–" where no clip was measurable.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("reports", nargs="+", help="NAME=DIR pairs, DIR holding report.json")
+    ap.add_argument("--out", type=Path, default=None)
+    args = ap.parse_args()
+    runs = {}
+    for item in args.reports:
+        name, _, path = item.partition("=")
+        runs[name] = json.loads((Path(path) / "report.json").read_text())["summary"]
+    rows = []
+    caps = sorted({c for s in runs.values() for c in s})
+    header = "| capability | metric | ideal | fails at | " + " | ".join(runs) + " |"
+    rows += [header, "|" + " --- |" * (4 + len(runs))]
+    for cap in caps:
+        metrics = list(dict.fromkeys(m for s in runs.values() for m in s.get(cap, {})))
+        for m in metrics:
+            first = next(s[cap][m] for s in runs.values() if m in s.get(cap, {}))
+            cells = []
+            for s in runs.values():
+                e = s.get(cap, {}).get(m)
+                if e is None or e["mean"] is None:
+                    cells.append("–" if e is None else f"– (0/{e['of']})")
+                else:
+                    cells.append(f"{e['mean']:.3g} ({e['n']}/{e['of']})")
+            rows.append(f"| {cap} | {m} | {first['ideal']:g} | {first['threshold']:g} | " + " | ".join(cells) + " |")
+    text = "\n".join(rows)
+    print(text)
+    if args.out:
+        args.out.write_text(text + "\n")
+
+
+if __name__ == "__main__":
+    main()
