@@ -88,3 +88,23 @@ def test_torchrun_two_cpu_processes(tmp_path: Path) -> None:
     ck = load_checkpoint(run / "checkpoint")
     assert ck.record["hardware"].startswith("2 x")
     assert ck.record["steps"]["transformer"] == train_preset("tiny").transformer.steps
+
+
+def test_trains_on_a_folder_of_mp4_with_captions(tmp_path: Path) -> None:
+    from phonofilm.media import write_mp4
+    from phonofilm.world.make import make_clip_from_seed
+
+    data = tmp_path / "mine" / "sub"
+    data.mkdir(parents=True)
+    for i in range(3):  # any size and rate: conformed to the buckets
+        clip = make_clip_from_seed(100 + i, 1.0, 96, 54, 24.0, 22050, 1)
+        write_mp4(data / f"c{i}.mp4", clip.frames, clip.fps, clip.audio, clip.sample_rate)
+        (data / f"c{i}.txt").write_text(clip.caption)
+    write_mp4(data / "no_caption.mp4", clip.frames, clip.fps, clip.audio, clip.sample_rate)  # skipped
+    cfg = dataclasses.replace(recipe(2), eval_every=0,
+                              data=dataclasses.replace(recipe(2).data, source=f"folder:{tmp_path / 'mine'}"))
+    ck = train(cfg, tmp_path / "run", device="cpu", progress=False)
+    assert load_checkpoint(ck).record["steps"] == {"autoencoders": 2, "transformer": 2}
+    with pytest.raises(FileNotFoundError, match="does not exist"):
+        bad = dataclasses.replace(cfg, data=dataclasses.replace(cfg.data, source=f"folder:{tmp_path / 'nope'}"))
+        train(bad, tmp_path / "run2", device="cpu", progress=False)
