@@ -58,7 +58,7 @@ def test_bad_input_is_one_clear_line(tmp_path: Path) -> None:
 
 
 def test_dataset_shards_stream_through_dataloader(tmp_path: Path) -> None:
-    r = run("world", "dataset", "--count", "4", "--out", str(tmp_path / "ds"), "--clips-per-shard", "2",
+    r = run("world", "dataset", "--count", "4", "--out", str(tmp_path / "ds"), "--clips-per-shard", "2", "--workers", "2",
             "--size", "64x36", "--fps", "8", "--seconds", "1")
     assert r.returncode == 0, r.stderr
     loader = DataLoader(ShardStream(tmp_path / "ds"), batch_size=None, num_workers=2)
