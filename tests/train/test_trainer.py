@@ -108,3 +108,16 @@ def test_trains_on_a_folder_of_mp4_with_captions(tmp_path: Path) -> None:
     with pytest.raises(FileNotFoundError, match="does not exist"):
         bad = dataclasses.replace(cfg, data=dataclasses.replace(cfg.data, source=f"folder:{tmp_path / 'nope'}"))
         train(bad, tmp_path / "run2", device="cpu", progress=False)
+
+
+def test_init_from_checkpoint_runs_the_later_stages(tmp_path: Path, tiny_checkpoint: Path) -> None:
+    cfg = dataclasses.replace(recipe(1), eval_every=0, distill=StageConfig(steps=2, batch_size=2, lr=1e-3))
+    ck = load_checkpoint(train(cfg, tmp_path / "run", device="cpu", progress=False, init=tiny_checkpoint))
+    assert ck.record["steps"]["distill"] == 2 and ck.record["few_step"] is True
+    assert "autoencoders" not in ck.record["steps"]  # taken from the checkpoint, not trained again
+    start = load_checkpoint(tiny_checkpoint)
+    for name, value in start.state_dict("video_vae").items():  # autoencoders are frozen after init
+        assert torch.equal(ck.state_dict("video_vae")[name], value), name
+    with pytest.raises(ValueError, match="is a 'tiny' model"):
+        train(dataclasses.replace(train_preset("small-cpu-distill")), tmp_path / "x", device="cpu",
+              progress=False, init=tiny_checkpoint)

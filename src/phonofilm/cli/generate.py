@@ -101,6 +101,7 @@ def train(
     data: str = typer.Option(None, help="world | shards:DIR | folder:DIR (mp4 + .txt captions)."),
     stop_after: str = typer.Option(None, help="Stop after this stage (autoencoders)."),
     export: Path = typer.Option(None, help="Also export the final model here in fp16 (for shipping)."),
+    init: Path = typer.Option(None, help="Start from this checkpoint's weights (skips the autoencoders)."),
 ) -> None:
     """Train (or resume) the generator; runs under torchrun for several GPUs or processes."""
     import dataclasses
@@ -114,7 +115,7 @@ def train(
             cfg = dataclasses.replace(cfg, data=dataclasses.replace(cfg.data, source=data))
         if stop_after not in (None, "autoencoders"):
             raise ValueError(f"--stop-after must be 'autoencoders', got {stop_after!r}")
-        ckpt = run_training(cfg, out, device, stop_after=stop_after)
+        ckpt = run_training(cfg, out, device, stop_after=stop_after, init=init)
         if export is not None:
             import torch
 

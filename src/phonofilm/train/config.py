@@ -104,6 +104,14 @@ TRAIN_PRESETS: MappingProxyType[str, TrainConfig] = MappingProxyType({
         transformer=StageConfig(steps=100_000, batch_size=48, lr=4e-4, warmup=200, minutes=4.0, echo=3),
         precision="bf16", log_every=50, checkpoint_every=1000, ema_decay=0.998, eval_every=1000,
     ),
+    # few-step (shortcut) distillation of a trained small model on a CPU: `--init CHECKPOINT`
+    "small-cpu-distill": _cfg(
+        name="small-cpu-distill", model="small",
+        data=DataConfig(frames=(33,), frame_weights=(1.0,), num_workers=1),
+        transformer=StageConfig(steps=0, batch_size=4, lr=1e-4),
+        distill=StageConfig(steps=100_000, batch_size=4, lr=5e-5, warmup=20, minutes=20.0),
+        log_every=10, checkpoint_every=100, ema_decay=0.99,
+    ),
     "base-gpu": _cfg(
         name="base-gpu", model="base", data=DataConfig(num_workers=14),
         autoencoders=StageConfig(steps=20000, batch_size=32, lr=3e-4),

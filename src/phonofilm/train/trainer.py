@@ -83,8 +83,26 @@ def _optimizer(module: torch.nn.Module, stage: StageConfig) -> torch.optim.Optim
                              betas=(0.9, 0.99))
 
 
-def build_run(cfg: TrainConfig, out: Path, dist: Distributed) -> Run:
-    """Fresh models and optimizers; resumed from `out/state` when it exists."""
+def _init_from(run: Run, checkpoint: Path) -> None:
+    """Start a fresh run from an exported checkpoint's weights: the stages after the autoencoders."""
+    from phonofilm.models.system import load_system
+
+    trained, record = load_system(checkpoint, run.device)
+    if trained.config.preset != run.cfg.model:
+        raise ValueError(f"--init {checkpoint} is a {trained.config.preset!r} model; config "
+                         f"{run.cfg.name!r} trains {run.cfg.model!r}")
+    run.system.load_state_dict(trained.state_dict())
+    vv, av = trained.config.video_vae, trained.config.audio_vae
+    run.latent_stats = {"video": (vv.latent_mean, vv.latent_std), "audio": (av.latent_mean, av.latent_std)}
+    run.system.with_latent_stats(run.latent_stats["video"], run.latent_stats["audio"])
+    run.ema.update({k: v.detach().clone().float() for k, v in run.system.transformer.state_dict().items()})
+    run.steps_done = dict(record.get("steps", {}))
+    run.stage = "distill" if run.cfg.distill.steps > 0 else "transformer"
+    run.step = 0 if run.stage == "distill" else run.steps_done.get("transformer", 0)
+
+
+def build_run(cfg: TrainConfig, out: Path, dist: Distributed, init: Path | None = None) -> Run:
+    """Fresh models and optimizers; resumed from `out/state` when it exists, else from `init` if given."""
     torch.manual_seed(cfg.seed)
     system = System(system_preset(cfg.model)).to(dist.device)
     opts = {name: _optimizer(getattr(system, name), cfg.autoencoders) for name in ("video_vae", "audio_vae", "vocoder")}
@@ -102,6 +120,8 @@ def build_run(cfg: TrainConfig, out: Path, dist: Distributed) -> Run:
         run.eval_scores = meta.get("eval", {})
         if run.latent_stats:
             system.with_latent_stats(run.latent_stats["video"], run.latent_stats["audio"])
+    elif init is not None:
+        _init_from(run, Path(init))
     return run
 
 
@@ -222,12 +242,12 @@ def train_transformer(run: Run, progress: bool, stage: str = "transformer") -> N
 
 
 def train(cfg: TrainConfig, out: str | Path, device: str = "auto", progress: bool = True,
-          stop_after: str | None = None) -> Path:
+          stop_after: str | None = None, init: str | Path | None = None) -> Path:
     """Run (or resume) every stage of `cfg` into `out`; returns the exported checkpoint directory."""
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     with Distributed.from_env(device) as dist:
-        run = build_run(cfg, out, dist)
+        run = build_run(cfg, out, dist, Path(init) if init is not None else None)
         last = "distill" if run.steps_done.get("distill", 0) or cfg.distill.steps else "transformer"
         done = run.steps_done.get(last, 0)
         budget = getattr(cfg, last)
