@@ -97,8 +97,7 @@ class Pipeline:
         steps = request.steps or (preset.few_steps if few else preset.steps)
         n_tokens = canvas.latent_frames * math.ceil(canvas.height / 16) * math.ceil(canvas.width / 16)
         sigmas = get_schedule(steps, n_tokens + canvas.audio_latents)
-        sigmas = sigmas[sigmas <= start_t + 1e-6] if start_t < 1.0 else sigmas
-        if start_t < 1.0:
+        if start_t < 1.0:  # remix/edit: start part-way down the schedule, from the re-noised source
             sigmas = torch.cat([torch.tensor([start_t]), sigmas[sigmas < start_t]])
         denoiser = TransformerDenoiser(self.system.transformer, text, cond_v, cond_a)
         sampler = SAMPLERS[sampler_name]
@@ -109,8 +108,8 @@ class Pipeline:
         if mode == "separate":
             # video alone, then audio conditioned on the finished (clean) video
             x_video = sampler(guided(denoiser, preset.video_guidance, 1.0), {"video": x["video"]}, sigmas, callback)
-            full = torch.ones_like(cond_v) if cond_v is not None else torch.ones(x["video"].shape[:1] +
-                                                                                 x["video"].shape[2:3], dtype=torch.bool)
+            b, f = x["video"].shape[0], x["video"].shape[2]
+            full = torch.ones(b, f, dtype=torch.bool, device=self.device)  # the whole video is given
             d2 = TransformerDenoiser(self.system.transformer, text, full, cond_a)
             out = sampler(guided(d2, 1.0, preset.audio_guidance), {"video": x_video["video"], "audio": x["audio"]},
                           sigmas, None)
