@@ -115,6 +115,7 @@ def test_init_from_checkpoint_runs_the_later_stages(tmp_path: Path, tiny_checkpo
     ck = load_checkpoint(train(cfg, tmp_path / "run", device="cpu", progress=False, init=tiny_checkpoint))
     assert ck.record["steps"]["distill"] == 2 and ck.record["few_step"] is True
     assert "autoencoders" not in ck.record["steps"]  # taken from the checkpoint, not trained again
+    assert ck.record["history"][-1]["train_config"] == "fixture"  # where the weights came from
     start = load_checkpoint(tiny_checkpoint)
     for name, value in start.state_dict("video_vae").items():  # autoencoders are frozen after init
         assert torch.equal(ck.state_dict("video_vae")[name], value), name

@@ -50,6 +50,7 @@ class Run:
     latent_stats: dict[str, Any] | None = None
     wall_seconds: float = 0.0
     eval_scores: dict[str, Any] = field(default_factory=dict)
+    history: list[dict[str, Any]] = field(default_factory=list)  # earlier runs this one continued (--init)
 
     @property
     def device(self) -> torch.device:
@@ -57,6 +58,7 @@ class Run:
 
     def meta(self) -> dict[str, Any]:
         return {"stage": self.stage, "step": self.step, "steps_done": self.steps_done, "eval": self.eval_scores,
+                "history": self.history,
                 "latent_stats": self.latent_stats, "wall_seconds": self.wall_seconds,
                 "config": self.cfg.to_dict()}
 
@@ -75,7 +77,7 @@ class Run:
                 "few_step": self.steps_done.get("distill", 0) > 0,
                 "stage": self.stage, "data": f"phonofilm.world online, seeds from {self.cfg.data.seed_start}",
                 "hardware": f"{self.dist.world_size} x {hw}", "wall_seconds": round(self.wall_seconds, 1),
-                "torch": torch.__version__, "eval": self.eval_scores}
+                "torch": torch.__version__, "eval": self.eval_scores, "history": self.history}
 
 
 def _optimizer(module: torch.nn.Module, stage: StageConfig) -> torch.optim.Optimizer:
@@ -97,6 +99,8 @@ def _init_from(run: Run, checkpoint: Path) -> None:
     run.system.with_latent_stats(run.latent_stats["video"], run.latent_stats["audio"])
     run.ema.update({k: v.detach().clone().float() for k, v in run.system.transformer.state_dict().items()})
     run.steps_done = dict(record.get("steps", {}))
+    keep = ("train_config", "steps", "stage", "data", "hardware", "wall_seconds", "torch")
+    run.history = [*record.get("history", []), {k: record[k] for k in keep if k in record}]
     run.stage = "distill" if run.cfg.distill.steps > 0 else "transformer"
     run.step = 0 if run.stage == "distill" else run.steps_done.get("transformer", 0)
 
@@ -118,6 +122,7 @@ def build_run(cfg: TrainConfig, out: Path, dist: Distributed, init: Path | None 
         run.stage, run.step, run.steps_done = meta["stage"], meta["step"], meta["steps_done"]
         run.latent_stats, run.wall_seconds = meta["latent_stats"], meta["wall_seconds"]
         run.eval_scores = meta.get("eval", {})
+        run.history = meta.get("history", [])
         if run.latent_stats:
             system.with_latent_stats(run.latent_stats["video"], run.latent_stats["audio"])
     elif init is not None:
