@@ -40,6 +40,17 @@ STACKED = 0.1  # |normal y| above which one body counts as resting on the other 
 Warm = dict[tuple[int, int], tuple[float, float, float]]
 
 
+def relative_velocity(c: Contact) -> tuple[float, float]:
+    """Velocity of body a relative to body b (or to the fixed world) at the contact point."""
+    a, b = c.a, c.b
+    dvx = a.vx - a.w * c.ray
+    dvy = a.vy + a.w * c.rax
+    if b is not None:
+        dvx -= b.vx - b.w * c.rby
+        dvy -= b.vy + b.w * c.rbx
+    return dvx, dvy
+
+
 def prepare(
     contacts: list[Contact], t: float, dt: float, warm: Warm, last_touch: dict[tuple[int, int], float]
 ) -> None:
@@ -47,12 +58,7 @@ def prepare(
     recent = t - TOUCH_MEMORY - 1e-9
     for c in contacts:
         _masses(c)
-        a, b = c.a, c.b
-        dvx = a.vx - a.w * c.ray
-        dvy = a.vy + a.w * c.rax
-        if b is not None:
-            dvx -= b.vx - b.w * c.rby
-            dvy -= b.vy + b.w * c.rbx
+        dvx, dvy = relative_velocity(c)
         vn = dvx * c.nx + dvy * c.ny
         c.vn0 = vn
         c.fresh = last_touch.get(c.pair, -1.0) < recent
@@ -139,11 +145,7 @@ def _relax(c: Contact) -> float:
     """One Gauss-Seidel update of a contact; returns how much its impulses changed."""
     a, b = c.a, c.b
     nx, ny = c.nx, c.ny
-    dvx = a.vx - a.w * c.ray
-    dvy = a.vy + a.w * c.rax
-    if b is not None:
-        dvx -= b.vx - b.w * c.rby
-        dvy -= b.vy + b.w * c.rbx
+    dvx, dvy = relative_velocity(c)
     # normal: no approach faster than the target (restitution / remaining gap), never pull
     jn = max(c.jn + (c.bias - (dvx * nx + dvy * ny)) * c.mass_n, 0.0)
     dn = jn - c.jn
@@ -211,12 +213,7 @@ def _iterate(contacts: list[Contact], relax: Callable[[Contact], float]) -> bool
 
 def _relax_normal(c: Contact) -> float:
     """One Gauss-Seidel update of a contact's normal impulse alone."""
-    a, b = c.a, c.b
-    dvx = a.vx - a.w * c.ray
-    dvy = a.vy + a.w * c.rax
-    if b is not None:
-        dvx -= b.vx - b.w * c.rby
-        dvy -= b.vy + b.w * c.rbx
+    dvx, dvy = relative_velocity(c)
     jn = max(c.jn + (c.bias - (dvx * c.nx + dvy * c.ny)) * c.mass_n, 0.0)
     dn = jn - c.jn
     if dn == 0.0:
@@ -285,12 +282,7 @@ def _contact_level(c: Contact, level: dict[int, int], far: int) -> int:
 
 def _needs_push(c: Contact) -> bool:
     """Whether the contact's normal impulse has to grow (the bodies still approach faster than allowed)."""
-    a, b = c.a, c.b
-    dvx = a.vx - a.w * c.ray
-    dvy = a.vy + a.w * c.rax
-    if b is not None:
-        dvx -= b.vx - b.w * c.rby
-        dvy -= b.vy + b.w * c.rbx
+    dvx, dvy = relative_velocity(c)
     return dvx * c.nx + dvy * c.ny < c.bias
 
 
