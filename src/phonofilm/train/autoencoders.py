@@ -62,36 +62,26 @@ def _step(
     return float(grad_norm)
 
 
-def train_video_vae_step(
-    model: VideoVAE,
+def train_vae_step(
+    model: VideoVAE | AudioVAE,
     optimizer: torch.optim.Optimizer,
-    frames: Tensor,
+    x: Tensor,
     cfg: VAELossConfig | None = None,
     generator: torch.Generator | None = None,
 ) -> dict[str, float]:
-    """One optimisation step on frames [B, 3, 1 + 4k, H, W] in [-1, 1]; returns the logged terms."""
+    """One optimisation step of either VAE on its input (frames [B, 3, 1 + 4k, H, W] in [-1, 1], or
+    log-mel [B, C, M, F] made with `model.logmel(wave)`); returns the logged terms."""
     cfg = cfg or VAELossConfig()
     model.train()
-    recon, posterior = model(frames, generator)
-    loss, logs = vae_loss(recon, frames, posterior, cfg)
+    recon, posterior = model(x, generator)
+    loss, logs = vae_loss(recon, x, posterior, cfg)
     logs["grad_norm"] = _step(model, optimizer, loss, cfg.max_grad_norm)
     return logs
 
 
-def train_audio_vae_step(
-    model: AudioVAE,
-    optimizer: torch.optim.Optimizer,
-    mel: Tensor,
-    cfg: VAELossConfig | None = None,
-    generator: torch.Generator | None = None,
-) -> dict[str, float]:
-    """One optimisation step on log-mel [B, C, M, F] (make it with `model.logmel(wave)`)."""
-    cfg = cfg or VAELossConfig()
-    model.train()
-    recon, posterior = model(mel, generator)
-    loss, logs = vae_loss(recon, mel, posterior, cfg)
-    logs["grad_norm"] = _step(model, optimizer, loss, cfg.max_grad_norm)
-    return logs
+# the two VAEs train the same way; the names say which input each call site passes
+train_video_vae_step = train_vae_step
+train_audio_vae_step = train_vae_step
 
 
 def multi_resolution_stft_loss(
