@@ -41,6 +41,13 @@ def _worker() -> tuple[int, int]:
     return (info.id, info.num_workers) if info is not None else (0, 1)
 
 
+def reader_slot() -> tuple[int, int]:
+    """(index, count) of this reader among all distributed ranks × DataLoader workers."""
+    wid, nw = _worker()
+    rank, world = _rank()
+    return rank * nw + wid, world * nw
+
+
 def pick_bucket(data: DataConfig, rng: np.random.Generator, frames: int | None = None) -> tuple[int, int, int]:
     """(width, height, frames) of one batch."""
     w, h = data.sizes[rng.choice(len(data.sizes), p=np.asarray(data.size_weights) / sum(data.size_weights))]
@@ -161,9 +168,7 @@ class ClipFolderBatches(IterableDataset):
         self.data, self.batch_size, self.frames, self.seed = data, batch_size, frames, seed
 
     def __iter__(self) -> Iterator[dict[str, Any]]:
-        wid, nw = _worker()
-        rank, world = _rank()
-        me, total = rank * nw + wid, world * nw
+        me, total = reader_slot()
         buckets: dict[tuple[int, int, int], list[dict[str, Any]]] = {}
         for epoch in itertools.count():
             items = _folder_items(self.root) if self.kind == "folder" else _shard_items(self.root)

@@ -1,31 +1,22 @@
-"""PyTorch data streams of world clips: from tar shards on disk, or rendered online from seeds.
+"""A PyTorch stream of world clips from tar shards on disk (`phonofilm world dataset`).
 
-Both are `IterableDataset`s that split their work across DataLoader workers and distributed ranks, so
-`DataLoader(ShardStream(dir), num_workers=K)` never yields a sample twice within an epoch.
+An `IterableDataset` that splits shards across DataLoader workers and distributed ranks, so
+`DataLoader(ShardStream(dir), num_workers=K)` never yields a sample twice within an epoch. Training
+renders clips online instead, in bucketed batches (`train/batches.py`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import torch
-from torch.utils.data import IterableDataset, get_worker_info
+from torch.utils.data import IterableDataset
 
-from phonofilm.world.dataset import RenderSettings, iter_shard, list_shards
-
-
-def _partition() -> tuple[int, int]:
-    """(index, count) of this reader among all ranks × dataloader workers."""
-    rank, world = 0, 1
-    if torch.distributed.is_available() and torch.distributed.is_initialized():
-        rank, world = torch.distributed.get_rank(), torch.distributed.get_world_size()
-    info = get_worker_info()
-    wid, nw = (info.id, info.num_workers) if info is not None else (0, 1)
-    return rank * nw + wid, world * nw
+from phonofilm.train.batches import reader_slot
+from phonofilm.world.dataset import iter_shard, list_shards
 
 
 def to_tensors(frames: np.ndarray, audio: np.ndarray, caption: str, **extra: Any) -> dict[str, Any]:
@@ -44,7 +35,7 @@ class ShardStream(IterableDataset):
         self.loop = loop
 
     def __iter__(self) -> Iterator[dict[str, Any]]:
-        index, count = _partition()
+        index, count = reader_slot()
         epoch = 0
         while True:
             order = list(self.shards)
@@ -56,25 +47,3 @@ class ShardStream(IterableDataset):
             epoch += 1
             if not self.loop:
                 return
-
-
-class WorldStream(IterableDataset):
-    """Renders world clips online from seeds seed_start + i·count + index (never the same seed twice)."""
-
-    def __init__(self, settings: RenderSettings = RenderSettings(), seed_start: int = 0,
-                 limit: int | None = None, **fixed: Any):
-        self.settings = settings
-        self.seed_start = seed_start
-        self.limit = limit
-        self.fixed = fixed
-
-    def __iter__(self) -> Iterator[dict[str, Any]]:
-        from phonofilm.world.make import make_clip_from_seed
-
-        index, count = _partition()
-        i = index
-        while self.limit is None or i < self.limit:
-            seed = self.seed_start + i
-            clip = make_clip_from_seed(seed, **asdict(self.settings), **self.fixed)
-            yield to_tensors(clip.frames, clip.audio, clip.caption, key=f"{seed:09d}")
-            i += count
