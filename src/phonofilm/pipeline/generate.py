@@ -152,28 +152,24 @@ class Pipeline:
             cond_a[:, :n] = True
         return x, cond_v, cond_a, start_t
 
-    def _to_model_frames(self, frames: np.ndarray, canvas: Canvas, count: int) -> torch.Tensor:
-        """uint8 [T,H,W,3] any size → float [1,3,count,h,w] in [-1,1] (centre-crop to aspect, resize)."""
-        from phonofilm.train.batches import conform
-
-        video, _ = conform(frames, self.system.config.fps, None, None, canvas.width, canvas.height, count)
-        t = torch.from_numpy(video).to(self.device).permute(3, 0, 1, 2).float() / 127.5 - 1
-        return t[None]
-
     def _first_frame(self, image: np.ndarray, canvas: Canvas) -> torch.Tensor:
         """Clean latent of the first frame [1, Cv, 1, h, w] (normalised)."""
+        from phonofilm.train.batches import conform
+        from phonofilm.train.steps import video_to_model
+
+        video, _ = conform(image[None], self.system.config.fps, None, None, canvas.width, canvas.height, 1)
         vae = self.system.video_vae
-        return vae.normalize(vae.encode(self._to_model_frames(image[None], canvas, 1)).mean)
+        return vae.normalize(vae.encode(video_to_model(torch.from_numpy(video)[None], self.device)).mean)
 
     def _source_latents(self, source: Clip, canvas: Canvas) -> tuple[torch.Tensor, torch.Tensor]:
+        """Normalised (video, audio) latents of a clip conformed to the canvas (remix, edit, extension)."""
         from phonofilm.train.batches import conform
+        from phonofilm.train.steps import encode_latents
 
         video, wave = conform(source.frames, source.fps, source.audio, source.sample_rate,
                               canvas.width, canvas.height, canvas.frames)
-        v = torch.from_numpy(video).to(self.device).permute(3, 0, 1, 2).float()[None] / 127.5 - 1
-        a = torch.from_numpy(wave).to(self.device)[None]
-        s = self.system
-        return s.video_vae.normalize(s.video_vae.encode(v).mean), s.audio_vae.normalize(s.audio_vae.encode_audio(a).mean)
+        batch = {"video": torch.from_numpy(video)[None], "audio": torch.from_numpy(wave)[None]}
+        return encode_latents(self.system, batch, self.device)
 
     def _decode(self, zv: torch.Tensor, za: torch.Tensor, canvas: Canvas) -> tuple[torch.Tensor, torch.Tensor]:
         s = self.system
