@@ -125,8 +125,6 @@ def save_system(directory: str | Path, system: System, record: dict[str, Any],
     modules: dict[str, Any] = {name: getattr(system, name) for name in MODULES}
     if transformer_state is not None:
         modules["transformer"] = transformer_state
-    # LogMel filterbanks are buffers derived from the config; keep checkpoints to learned weights.
-    modules["audio_vae"] = {k: v for k, v in system.audio_vae.state_dict().items() if not k.startswith("logmel.")}
     return save_checkpoint(directory, modules, system.config.to_dict(), record, dtype=dtype)
 
 
@@ -137,9 +135,8 @@ def load_system(path: str | Path, device: str | torch.device = "cpu") -> tuple[S
     for name in MODULES:
         module = getattr(system, name)
         state = {k: v.float() if v.is_floating_point() else v for k, v in ck.state_dict(name).items()}
+        # buffers derived from the config (mel filterbanks, windows) are not persistent, so every key counts
         missing, unexpected = module.load_state_dict(state, strict=False)
-        missing = [k for k in missing if not k.startswith("logmel.") and "window" not in k
-                   and "filterbank" not in k and "mel_inverse" not in k]
         if missing or unexpected:
             raise CheckpointError(
                 f"checkpoint {path} does not match its own config for {name}: "
