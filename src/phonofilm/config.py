@@ -39,6 +39,11 @@ class TransformerConfig:
     max_speakers: int = 8  # speaker index 0 = unknown
     max_lines: int = 32
     reference_dim: int = 256  # channels of cameo reference tokens
+    reference_width: int = 0  # cameo reference encoder width (0: no encoder, cameos unsupported)
+    reference_video_tokens: int = 8  # appearance tokens per cameo
+    reference_voice_tokens: int = 4  # voice tokens per cameo
+    reference_layers: int = 2
+    max_cameos: int = 2
     max_shots: int = 16
     rope_theta: float = 10_000.0
     rope_time_scale: float = 32.0
@@ -90,13 +95,14 @@ TRANSFORMER_PRESETS: MappingProxyType[str, TransformerConfig] = MappingProxyType
     {
         # 2 heads of 32 channels: the smallest shape that exercises every code path, for tests
         "tiny": TransformerConfig(
-            dim=64, depth=2, heads=2, video_channels=8, audio_channels=8, reference_dim=32
+            dim=64, depth=2, heads=2, video_channels=8, audio_channels=8, reference_dim=32,
+            reference_width=32, reference_video_tokens=2, reference_voice_tokens=2, reference_layers=1,
         ),
         # the shipped CPU model: one 4 s 128x72 joint step in <= 0.25 s on 2 cores (fp32)
         # (dim 192 keeps the shipped fp16 checkpoint, autoencoders included, under 60 MB)
-        "small": TransformerConfig(dim=192, depth=8, heads=4),
-        "base": TransformerConfig(dim=768, depth=16, heads=12, reference_dim=512),
-        "large": TransformerConfig(dim=1536, depth=28, heads=24, reference_dim=1024),
+        "small": TransformerConfig(dim=192, depth=8, heads=4, reference_width=128),
+        "base": TransformerConfig(dim=768, depth=16, heads=12, reference_dim=512, reference_width=512),
+        "large": TransformerConfig(dim=1536, depth=28, heads=24, reference_dim=1024, reference_width=768),
     }
 )
 

@@ -11,7 +11,7 @@ import pytest
 
 from phonofilm.media import read_mp4
 from phonofilm.pipeline.generate import load_generator
-from phonofilm.pipeline.request import Cameo, GenerationRequest, UnsupportedRequest
+from phonofilm.pipeline.request import GenerationRequest
 
 PROMPT = 'A red rubber ball bounces on a wooden floor. Pip says, "Watch this!"'
 
@@ -74,13 +74,6 @@ def test_bad_requests_are_refused_clearly(pipe, kwargs: dict, words: str) -> Non
     args = {"prompt": PROMPT, "seconds": 1.0, "width": 160, "height": 90, "seed": 1, "steps": 1} | kwargs
     with pytest.raises(ValueError, match=words):
         pipe.generate(GenerationRequest(**args))
-
-
-def test_cameo_without_reference_encoder_fails_with_a_code(pipe) -> None:
-    cam = Cameo("Pip", np.zeros((8, 32, 32, 3), np.uint8), np.zeros((1, 16000), np.float32), 16.0, 16000)
-    with pytest.raises(UnsupportedRequest) as err:
-        pipe.generate(GenerationRequest(PROMPT, seconds=1.0, width=160, height=90, cameos=(cam,)))
-    assert err.value.code == "cameo_unsupported"
 
 
 def test_generate_cli_writes_decodable_mp4(tiny_checkpoint: Path, tmp_path: Path) -> None:

@@ -26,10 +26,44 @@ def _read_image(path: Path):
     return decode_image(path.read_bytes())
 
 
+def _read_cameo(spec: str):
+    """--cameo [NAME=]PATH: a 2-4 s recording with sound of the subject called NAME (default: the file stem)."""
+    from phonofilm.media import read_mp4
+    from phonofilm.pipeline.request import Cameo
+
+    name, sep, path_text = spec.partition("=")
+    if not sep:
+        name, path_text = "", spec
+    path = Path(path_text)
+    if not path.is_file():
+        raise UserError(f"--cameo {spec}: no such file {path}")
+    name = name.strip() or path.stem
+    if not name or len(name) > 80:
+        raise UserError(f"--cameo {spec}: the name must be 1-80 characters (give it as NAME=PATH)")
+    media = read_mp4(path)
+    if media.audio is None or media.audio.shape[-1] == 0:
+        raise UserError(f"--cameo {spec}: the recording has no sound; a cameo needs the subject's voice")
+    return Cameo(name, media.frames, media.audio, media.fps, media.sample_rate)
+
+
+def _read_storyboard(path: Path, prompt: str, seconds: float | None):
+    """The --storyboard JSON file as a Storyboard (PROMPT as its scene description if it has none)."""
+    from phonofilm.pipeline.storyboard import Storyboard, storyboard_from_json
+
+    if not path.is_file():
+        raise UserError(f"--storyboard {path}: no such file")
+    try:
+        board = storyboard_from_json(path.read_text(), seconds)
+    except ValueError as err:
+        raise UserError(f"--storyboard {path}: {err}") from None
+    return board if board.preamble else Storyboard(board.shots, prompt.strip())
+
+
 def generate(
     prompt: str = typer.Argument(..., help='What to make. Put dialogue in double quotes: Pip says, "Hi!"'),
     out: Path = typer.Option(Path("clip.mp4"), help="Output mp4 (H.264 + AAC)."),
-    seconds: float = typer.Option(4.0, help="Duration in seconds (4, 8, 12, ...)."),
+    seconds: float = typer.Option(None, help="Duration in seconds (default 4, or the storyboard's length); "
+                                  "up to 90 (longer than 20 s is made in overlapping chunks)."),
     size: str = typer.Option("1280x720", help="Delivered WIDTHxHEIGHT: 1280x720, 720x1280, 1920x1080, ..."),
     seed: int = typer.Option(None, help="Random seed (same seed + prompt + model = same clip)."),
     steps: int = typer.Option(None, help="Denoising steps (default: the preset's)."),
@@ -37,6 +71,10 @@ def generate(
     preset: str = typer.Option("sora-2", help="sora-2 (fast) | sora-2-pro (more steps, 2nd-order sampler)."),
     checkpoint: Path = typer.Option(None, help="Model checkpoint directory (default: the shipped model)."),
     device: str = typer.Option("cpu", help="cpu | cuda"),
+    storyboard: Path = typer.Option(None, help='Shots as JSON: {"shots": [{"prompt": "...", "seconds": 2.5}, '
+                                    '...]}; PROMPT then describes the scene they share.'),
+    cameo: list[str] = typer.Option(None, help="[NAME=]recording.mp4: a 2-4 s clip with sound of a subject; "
+                                    "say NAME in the prompt to cast it (at most 2)."),
 ) -> None:
     """Generate a video with synchronized audio from a text prompt."""
     from tqdm import tqdm
@@ -51,7 +89,14 @@ def generate(
     ckpt = checkpoint or default_checkpoint()
     with user_errors():
         first = _read_image(image) if image is not None else None
-        request = GenerationRequest(prompt, seconds, width, height, seed, steps, preset, image=first)
+        board = _read_storyboard(storyboard, prompt, seconds) if storyboard is not None else None
+        if cameo and len(cameo) > 2:
+            raise UserError(f"--cameo given {len(cameo)} times; at most 2 subjects per video")
+        cameos = tuple(_read_cameo(c) for c in cameo or ())
+        seconds = board.seconds if board is not None else (4.0 if seconds is None else seconds)
+        text = board.script() if board is not None else prompt
+        request = GenerationRequest(text, seconds, width, height, seed, steps, preset, image=first,
+                                    cameos=cameos, storyboard=board)
         from phonofilm.pipeline.validate import validate_request
 
         validate_request(request)
@@ -68,7 +113,7 @@ def generate(
             raise UserError(f"{e} ({e.code})") from None
         bar.close()
         clip = result.clip
-        meta = {"prompt": prompt, **result.metadata}
+        meta = {"prompt": request.prompt, **result.metadata}  # with a storyboard: the script the model read
         write_mp4(out, clip.frames, clip.fps, clip.audio, clip.sample_rate,
                   {"comment": json.dumps(meta), "title": prompt[:200]})
     typer.echo(f"wrote {out} ({width}x{height}, {clip.duration:.2f} s, {clip.fps:g} fps, audio "
@@ -89,7 +134,7 @@ def demo(
 ) -> None:
     """Generate a short clip with picture and sound from the shipped model and print where it is."""
     generate(prompt=prompt, out=out, seconds=seconds, size=size, seed=seed, steps=None, image=None,
-             preset="sora-2", checkpoint=None, device="cpu")
+             preset="sora-2", checkpoint=None, device="cpu", storyboard=None, cameo=None)
     typer.echo(f"demo clip: {out.resolve()}")
     typer.echo(f"prompt: {prompt}")
 

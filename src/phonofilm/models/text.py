@@ -217,3 +217,10 @@ class TextEncoder:
             )
             dialogue_mask[i, :k] = True
         return TextConditioning(tokens, mask, ids, dialogue_mask, speakers, lines)
+
+
+def pooled_embeddings(encoder: TextEncoder, texts: list[str]) -> Tensor:
+    """One vector per text [N, 384]: the mean of its MiniLM token states (names of cameo subjects)."""
+    cond = encoder.encode(texts)
+    weights = cond.mask.to(cond.tokens.dtype)[..., None]
+    return (cond.tokens * weights).sum(1) / weights.sum(1).clamp(min=1.0)

@@ -35,6 +35,7 @@ from phonofilm.diffusion.patchify import (
     video_positions,
 )
 from phonofilm.models.blocks import FinalLayer, JointBlock, ScalarEmbedder, StreamCond
+from phonofilm.models.reference import CameoInput, ReferenceEncoder
 from phonofilm.models.rope import rope_cos_sin
 from phonofilm.models.text import TextConditioning
 
@@ -71,6 +72,7 @@ class JointAVTransformer(nn.Module):
         d = config.dim
         self.video_in = nn.Linear(config.video_token_channels, d)
         self.audio_in = nn.Linear(config.audio_token_channels, d)
+        self.reference_encoder = ReferenceEncoder(config) if config.reference_width > 0 else None
         self.reference_in = nn.Linear(config.reference_dim, d)
         self.reference_type = nn.Parameter(torch.randn(d) * 0.02)
         self.shot_embed = nn.Embedding(config.max_shots, d)
@@ -119,14 +121,19 @@ class JointAVTransformer(nn.Module):
         text: TextConditioning,
         t: Tensor,
         step_size: Tensor | None = None,
-        reference: ReferenceInput | None = None,
+        reference: ReferenceInput | CameoInput | None = None,
     ) -> tuple[Tensor | None, Tensor | None]:
         """Velocity for each present stream (same shape as its latent); an absent stream gives None.
 
         t [B]: noise level in [0, 1] (1 = pure noise); step_size [B]: shortcut step d (None = 0).
+        reference: ready tokens, or cameo recordings' latents for this model's reference encoder.
         """
         if video is None and audio is None:
             raise ValueError("forward needs at least one of video or audio")
+        if isinstance(reference, CameoInput):
+            if self.reference_encoder is None:
+                raise ValueError("this model has no cameo reference encoder (config.reference_width = 0)")
+            reference = ReferenceInput(*self.reference_encoder(reference))
         conds = self._stream_conditions(text, t, step_size)
         context, context_mask = self.embed_context(text)
         x, stream_conds, positions = {}, {}, []

@@ -1,16 +1,19 @@
-"""The learned generator: prompt (+ image / source clip) → joint latents → frames and waveform → Clip.
+"""The learned generator: prompt (+ storyboard, image, source clip) → joint latents → frames and sound → Clip.
 
-Stages, each a method: conditioning (`_text`, `_first_frame`, `_source_latents`), diffusion (`_denoise`),
-decoding (`_decode`), delivery (`_deliver`: trim to the requested duration, resize to the requested size).
-The model works at 16 fps / 16 kHz on a canvas of about 128×72 pixels; the delivered size is reached by
-resizing, and the result's metadata says so (`resized_from`, `upsampler`).
+Every request is one global latent sequence made in one or more windows ("chunks", `long.py`): a
+request up to the preset's `single_pass_seconds` is one chunk; a longer one (up to `max_seconds`) and
+every extension continue window after window from the last latents given clean. Stages, each a method:
+conditioning (`_text`, `_first_frame`, `_source_latents`, storyboard shots), diffusion (`_denoise`),
+decoding (`_decode`, streamed), delivery (`_deliver`: trim, resize). The model works at 16 fps / 16 kHz
+on a canvas of about 128×72 pixels; the delivered size is reached by resizing, and the result's
+metadata says so (`resized_from`, `upsampler`).
 """
 
 from __future__ import annotations
 
 import math
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -20,17 +23,27 @@ from torch.nn import functional as F
 from phonofilm.diffusion.flow import get_schedule
 from phonofilm.diffusion.guidance import TransformerDenoiser, guided
 from phonofilm.diffusion.samplers import SAMPLERS
+from phonofilm.models.reference import CameoInput
 from phonofilm.models.system import System, load_system
-from phonofilm.models.text import TextEncoder
+from phonofilm.models.upsampler import Upsampler, load_upsampler
+from phonofilm.models.text import TextConditioning, TextEncoder
+from phonofilm.media.conform import conform
+from phonofilm.pipeline import long
+from phonofilm.pipeline.cameo import encode_cameos
+from phonofilm.pipeline.long import Chunk, LongConfig
 from phonofilm.pipeline.presets import GenerationPreset, generation_preset, working_size
 from phonofilm.pipeline.request import GenerationRequest, GenerationResult, ProgressFn, UnsupportedRequest
+from phonofilm.pipeline.storyboard import Storyboard, resolve_storyboard
+from phonofilm.pipeline.upsample import upsample_to
 from phonofilm.pipeline.validate import validate_request
 from phonofilm.world.clip import Clip
+
+MAX_TOTAL_SECONDS = 120.0  # an extension's source plus its new seconds
 
 
 @dataclass(frozen=True)
 class Canvas:
-    """The model-side shape of one generation."""
+    """The model-side shape of one generation (all its chunks)."""
 
     width: int
     height: int
@@ -46,20 +59,42 @@ class Canvas:
         return self.frames * 2  # 1000 samples per frame, 500 per audio latent
 
 
+@dataclass(frozen=True)
+class Plan:
+    """Everything fixed before denoising: canvas, chunks, shots, seed, sampler settings."""
+
+    canvas: Canvas
+    chunks: tuple[Chunk, ...]
+    storyboard: Storyboard
+    seed: int
+    preset: GenerationPreset
+    sampler: str
+    steps: int
+    verbatim_prompt: str | None  # the user's prompt, when one window sees all of it unchanged
+    origin: int = 0  # global frame where the request's time 0 is (after an extension's source tail)
+    reference: CameoInput | None = None  # the request's cameo recordings, encoded
+
+
 class Pipeline:
     """Loads a checkpoint once; `generate` may be called many times (it is the `Generator` protocol)."""
 
-    def __init__(self, system: System, record: dict, checkpoint: str = "", device: str = "cpu"):
+    def __init__(self, system: System, record: dict, checkpoint: str = "", device: str = "cpu",
+                 long_config: LongConfig | None = None, upsampler: Upsampler | None = None):
         self.system = system
+        self.upsampler = upsampler  # None: bicubic resize to the delivered size
         self.record = record
         self.checkpoint = checkpoint
         self.device = torch.device(device)
+        self.long = long_config or LongConfig()
         self.text_encoder = TextEncoder(device=device, max_tokens=system.config.text_tokens, cache_size=256)
+        self.last_chunks: list[dict[str, torch.Tensor]] = []  # per chunk: its input x, masks, output (tests)
 
     @classmethod
-    def load(cls, path: str | Path, device: str = "cpu") -> Pipeline:
+    def load(cls, path: str | Path, device: str = "cpu", long_config: LongConfig | None = None) -> Pipeline:
         system, record = load_system(path, device)
-        return cls(system, record, str(path), device)
+        ups = Path(path) / "upsampler"  # a learned upsampler ships beside the model when it was trained
+        upsampler = load_upsampler(ups, device)[0] if ups.is_dir() else None
+        return cls(system, record, str(path), device, long_config, upsampler)
 
     # -- public -------------------------------------------------------------------------------------------
     @torch.inference_mode()
@@ -67,154 +102,239 @@ class Pipeline:
                  mode: str = "joint") -> GenerationResult:
         """Make one clip. mode "separate" = video alone, then audio from the finished video (ablation)."""
         validate_request(request)
-        if request.cameos:
-            raise UnsupportedRequest("cameo_unsupported", "this model has no cameo (reference) encoder yet; "
-                                     "remove `characters`/--cameo or use a checkpoint trained with cameos")
-        preset = generation_preset(request.preset)
         started = time.time()
         report = progress or (lambda f, s: None)
-        seed = request.seed if request.seed is not None else int(np.random.SeedSequence().entropy % 2**31)
+        plan, context = self._plan(request)
+        if request.cameos:
+            report(0.0, "cameos")
+            plan = replace(plan, reference=encode_cameos(self.system, self.text_encoder, request.cameos,
+                                                         self.device))
+        if len(plan.chunks) > 1 and (request.source is not None or mode != "joint"):
+            what = "remix/edit" if request.source is not None else f"mode {mode!r}"
+            raise UnsupportedRequest("too_long_for_mode", f"{what} works on one window of at most "
+                                     f"{self.long.single_pass_seconds or plan.preset.single_pass_seconds:g} s; asked for {request.seconds:g} s")
+        zv, za = self._denoise(request, plan, context, report, mode)
+        report(0.9, "decoding")
+        frames, audio = self._decode(zv, za)
         if request.extend is not None:
-            return self._extend(request, preset, seed, report)
-        canvas = self._canvas(request, preset)
-        clip, meta = self._run(request, preset, canvas, seed, report, mode)
-        meta["seconds_wall"] = f"{time.time() - started:.2f}"
+            clip, meta = self._deliver_extension(frames, audio, request, plan.canvas, context[0].shape[2])
+        else:
+            clip, meta = self._deliver(frames, audio, request, plan.canvas)
+        meta.update({"seed": str(plan.seed), "steps": str(plan.steps), "sampler": plan.sampler,
+                     "preset": plan.preset.name, "mode": mode, "chunks": str(len(plan.chunks)),
+                     "shots": str(len(plan.storyboard.shots)), "seconds_wall": f"{time.time() - started:.2f}"})
+        report(1.0, "done")
         return GenerationResult(clip, meta)
 
-    # -- stages -------------------------------------------------------------------------------------------
-    def _canvas(self, request: GenerationRequest, preset: GenerationPreset) -> Canvas:
+    # -- planning -----------------------------------------------------------------------------------------
+    def _plan(self, request: GenerationRequest) -> tuple[Plan, tuple[torch.Tensor, torch.Tensor] | None]:
+        """Canvas, chunks and storyboard; for an extension also the source tail's clean latents."""
+        cfg = self.system.config
+        preset = generation_preset(request.preset)
+        seed = request.seed if request.seed is not None else int(np.random.SeedSequence().entropy % 2**31)
+        board = resolve_storyboard(request.prompt, request.seconds, request.storyboard,
+                                   cfg.transformer.max_shots, cfg.fps)
         w, h = working_size(request.width, request.height, preset.model_area)
-        out = max(1, round(request.seconds * self.system.config.fps))
-        return Canvas(w, h, 1 + 4 * math.ceil((out - 1) / 4), out)
-
-    def _run(self, request: GenerationRequest, preset: GenerationPreset, canvas: Canvas, seed: int,
-             report: ProgressFn, mode: str, audio_prefix: torch.Tensor | None = None) -> tuple[Clip, dict]:
-        report(0.0, "conditioning")
-        x, cond_v, cond_a, start_t = self._initial_latents(request, canvas, seed, audio_prefix)
-        text = self.text_encoder.encode([request.prompt]).to(self.device)
+        out = max(1, round(request.seconds * cfg.fps))
+        per_second = cfg.fps / 4
+        single_pass = self.long.single_pass_seconds or preset.single_pass_seconds
+        window = max(2, round(min(self.long.window_seconds, single_pass) * per_second) + 1)
+        k = max(1, min(window - 1, round(self.long.context_seconds * per_second) + 1))
+        context = None
+        first = 0
+        if request.extend is not None:
+            src = request.extend
+            if src.duration + request.seconds > MAX_TOTAL_SECONDS + 1e-6:
+                raise ValueError(f"extending a {src.duration:.2f} s video by {request.seconds:g} s would make it "
+                                 f"{src.duration + request.seconds:.2f} s long; at most {MAX_TOTAL_SECONDS:g} s "
+                                 "in total are allowed")
+            first = min(k, 1 + (round(src.duration * cfg.fps) - 1) // 4)  # never more than the source
+            context = self._source_latents(src, w, h, long.frames_for(first), tail=True)
+            out += long.frames_for(first)  # the window starts on the source's tail
+        total = long.latent_frames_for(out)
+        single = total <= round(single_pass * per_second) + 1 and request.extend is None
+        chunks = [Chunk(0, 0, total, 0)] if single else long.plan_chunks(total, window, k, first)
         few = bool(self.record.get("few_step")) and preset.few_steps is not None
-        sampler_name = "shortcut" if few else preset.sampler
-        steps = request.steps or (preset.few_steps if few else preset.steps)
-        n_tokens = canvas.latent_frames * math.ceil(canvas.height / 16) * math.ceil(canvas.width / 16)
-        sigmas = get_schedule(steps, n_tokens + canvas.audio_latents)
+        canvas = Canvas(w, h, long.frames_for(total), out)
+        verbatim = request.prompt if len(chunks) == 1 and request.storyboard is None and context is None else None
+        plan = Plan(canvas, tuple(chunks), board, seed, preset, "shortcut" if few else preset.sampler,
+                    request.steps or (preset.few_steps if few else preset.steps), verbatim,
+                    long.frames_for(first))
+        return plan, context
+
+    # -- diffusion ----------------------------------------------------------------------------------------
+    def _denoise(self, request: GenerationRequest, plan: Plan, context, report: ProgressFn,
+                 mode: str) -> tuple[torch.Tensor, torch.Tensor]:
+        """All chunks, in order, into one global latent pair (video [1,Cv,F,h,w], audio [1,Ca,L])."""
+        c = plan.canvas
+        s = self.system.config
+        g = torch.Generator("cpu").manual_seed(plan.seed)  # one noise draw for the whole video
+        zv = torch.randn(1, s.video_vae.latent_channels, c.latent_frames, c.height // 8, c.width // 8, generator=g)
+        za = torch.randn(1, s.audio_vae.latent_channels, c.audio_latents, generator=g)
+        zv, za = zv.to(self.device), za.to(self.device)
+        if context is not None:  # an extension: the source's tail is the first chunk's context
+            zv[:, :, : context[0].shape[2]], za[..., : context[1].shape[-1]] = context
+        self.last_chunks = []
+        reference = ref_audio = None
+        for chunk in plan.chunks:
+            def chunk_report(f: float, stage: str, i: int = chunk.index) -> None:
+                n = len(plan.chunks)
+                report(0.05 + 0.85 * (i + f) / n, stage if n == 1 else f"{stage} (chunk {i + 1}/{n})")
+
+            x, cond_v, cond_a, start_t = self._chunk_inputs(request, plan, chunk, zv, za)
+            out = self._sample(plan, chunk, x, cond_v, cond_a, start_t, chunk_report, mode)
+            v, a = out["video"], out["audio"]
+            if chunk.index == 0:  # the first window sets the look (and level) every later one keeps
+                reference = long.channel_statistics(v[:, :, 1:] if v.shape[2] > 1 else v, (0, 2, 3, 4))
+                ref_audio = long.channel_statistics(a, (0, 2))
+            else:
+                if self.long.match_video_stats and v.shape[2] > 1:
+                    v = long.match_new(v, reference, (0, 2, 3, 4), chunk.context, skip=1)
+                if self.long.match_audio_stats:
+                    a = long.match_new(a, ref_audio, (0, 2), chunk.audio_context)
+            self.last_chunks.append({"x": x, "cond_v": cond_v, "cond_a": cond_a, "video": v, "audio": a})
+            zv[:, :, chunk.start + chunk.context : chunk.end] = v[:, :, chunk.context :]
+            za[..., chunk.audio_start + chunk.audio_context : chunk.audio_start + chunk.audio_length] = \
+                a[..., chunk.audio_context :]
+        return zv, za
+
+    def _chunk_inputs(self, request: GenerationRequest, plan: Plan, chunk: Chunk, zv: torch.Tensor,
+                      za: torch.Tensor):
+        """One chunk's starting latents and clean masks; the global noise/context slices it reads."""
+        c = plan.canvas
+        v = zv[:, :, chunk.start : chunk.end].clone()
+        a = za[..., chunk.audio_start : chunk.audio_start + chunk.audio_length].clone()
+        cond_v = torch.zeros(1, chunk.length, dtype=torch.bool, device=self.device)
+        cond_a = torch.zeros(1, chunk.audio_length, dtype=torch.bool, device=self.device)
+        cond_v[:, : chunk.context], cond_a[:, : chunk.audio_context] = True, True
+        if chunk.context and chunk.index > 0:  # local frame 0 must be a lone-frame latent (causal VAE)
+            v[:, :, :1] = self._lone_frame(zv, chunk.start, c)
+        start_t = 1.0
+        if chunk.index == 0 and request.source is not None:  # remix/edit: partial re-noising of the source
+            sv, sa = self._source_latents(request.source, c.width, c.height, c.frames)
+            start_t = float(request.strength)
+            v, a = (1 - start_t) * sv + start_t * v, (1 - start_t) * sa + start_t * a
+        if chunk.index == 0 and request.image is not None and chunk.context == 0:
+            v[:, :, :1] = self._first_frame(request.image, c)
+            cond_v[:, 0] = True
+        return ({"video": v, "audio": a}, cond_v if cond_v.any() else None, cond_a if cond_a.any() else None,
+                start_t)
+
+    def _sample(self, plan: Plan, chunk: Chunk, x, cond_v, cond_a, start_t: float, report: ProgressFn,
+                mode: str) -> dict[str, torch.Tensor]:
+        """Integrate one chunk from noise (or a re-noised source) to clean latents."""
+        c, fps = plan.canvas, self.system.config.fps
+        offset = (4 * chunk.start - plan.origin) / fps  # the chunk's first frame in the request's time
+        seen = plan.storyboard.window(max(offset, 0.0), long.frames_for(chunk.length) / fps + min(offset, 0.0))
+        text = self._text(plan.verbatim_prompt or seen.script())
+        shot_ids, cuts = plan.storyboard.conditioning(chunk.length, fps, self.device,
+                                                      self.system.config.transformer.max_shots, offset)
+        n_tokens = chunk.length * math.ceil(c.height / 16) * math.ceil(c.width / 16)
+        sigmas = get_schedule(plan.steps, n_tokens + chunk.audio_length)
         if start_t < 1.0:  # remix/edit: start part-way down the schedule, from the re-noised source
             sigmas = torch.cat([torch.tensor([start_t]), sigmas[sigmas < start_t]])
-        denoiser = TransformerDenoiser(self.system.transformer, text, cond_v, cond_a)
-        sampler = SAMPLERS[sampler_name]
+        model, p = self.system.transformer, plan.preset
+        denoiser = TransformerDenoiser(model, text, cond_v, cond_a, shot_ids, cuts, plan.reference)
+        sampler = SAMPLERS[plan.sampler]
 
         def callback(info: dict) -> None:
-            report(0.05 + 0.85 * (info["i"] + 1) / (len(sigmas) - 1), "denoising")
+            report((info["i"] + 1) / (len(sigmas) - 1), "denoising")
 
-        if mode == "separate":
-            # video alone, then audio conditioned on the finished (clean) video
-            x_video = sampler(guided(denoiser, preset.video_guidance, 1.0), {"video": x["video"]}, sigmas, callback)
-            b, f = x["video"].shape[0], x["video"].shape[2]
-            full = torch.ones(b, f, dtype=torch.bool, device=self.device)  # the whole video is given
-            d2 = TransformerDenoiser(self.system.transformer, text, full, cond_a)
-            out = sampler(guided(d2, 1.0, preset.audio_guidance), {"video": x_video["video"], "audio": x["audio"]},
-                          sigmas, None)
-        elif mode == "joint":
-            out = sampler(guided(denoiser, preset.video_guidance, preset.audio_guidance), x, sigmas, callback)
-        else:
+        if mode == "separate":  # video alone, then audio conditioned on the finished (clean) video
+            x_video = sampler(guided(denoiser, p.video_guidance, 1.0), {"video": x["video"]}, sigmas, callback)
+            full = torch.ones(1, chunk.length, dtype=torch.bool, device=self.device)
+            d2 = TransformerDenoiser(model, text, full, cond_a, shot_ids, cuts, plan.reference)
+            return sampler(guided(d2, 1.0, p.audio_guidance), {"video": x_video["video"], "audio": x["audio"]},
+                           sigmas, None)
+        if mode != "joint":
             raise ValueError(f"mode must be 'joint' or 'separate', got {mode!r}")
-        report(0.9, "decoding")
-        frames, audio = self._decode(out["video"], out["audio"], canvas)
-        clip, meta = self._deliver(frames, audio, request, canvas)
-        meta.update({"seed": str(seed), "steps": str(steps), "sampler": sampler_name, "preset": preset.name,
-                     "mode": mode})
-        report(1.0, "done")
-        return clip, meta
+        return sampler(guided(denoiser, p.video_guidance, p.audio_guidance), x, sigmas, callback)
 
-    def _initial_latents(self, request: GenerationRequest, canvas: Canvas, seed: int,
-                         audio_prefix: torch.Tensor | None):
-        """Noise (seeded), clean first-frame / audio-prefix latents, and the starting noise level."""
-        s = self.system
-        cv, ca = s.config.video_vae.latent_channels, s.config.audio_vae.latent_channels
-        g = torch.Generator("cpu").manual_seed(seed)
-        nv = torch.randn(1, cv, canvas.latent_frames, canvas.height // 8, canvas.width // 8, generator=g)
-        na = torch.randn(1, ca, canvas.audio_latents, generator=g)
-        x = {"video": nv.to(self.device), "audio": na.to(self.device)}
-        cond_v = cond_a = None
-        start_t = 1.0
-        if request.source is not None:
-            zv, za = self._source_latents(request.source, canvas)
-            start_t = float(request.strength)
-            x = {"video": (1 - start_t) * zv + start_t * x["video"], "audio": (1 - start_t) * za + start_t * x["audio"]}
-        if request.image is not None:
-            z0 = self._first_frame(request.image, canvas)
-            x["video"][:, :, :1] = z0
-            cond_v = torch.zeros(1, canvas.latent_frames, dtype=torch.bool, device=self.device)
-            cond_v[:, 0] = True
-        if audio_prefix is not None:
-            n = audio_prefix.shape[-1]
-            x["audio"][..., :n] = audio_prefix
-            cond_a = torch.zeros(1, canvas.audio_latents, dtype=torch.bool, device=self.device)
-            cond_a[:, :n] = True
-        return x, cond_v, cond_a, start_t
+    # -- conditioning -------------------------------------------------------------------------------------
+    def _text(self, prompt: str) -> TextConditioning:
+        return self.text_encoder.encode([prompt]).to(self.device)
 
     def _first_frame(self, image: np.ndarray, canvas: Canvas) -> torch.Tensor:
         """Clean latent of the first frame [1, Cv, 1, h, w] (normalised)."""
-        from phonofilm.train.batches import conform
         from phonofilm.train.steps import video_to_model
 
         video, _ = conform(image[None], self.system.config.fps, None, None, canvas.width, canvas.height, 1)
         vae = self.system.video_vae
         return vae.normalize(vae.encode(video_to_model(torch.from_numpy(video)[None], self.device)).mean)
 
-    def _source_latents(self, source: Clip, canvas: Canvas) -> tuple[torch.Tensor, torch.Tensor]:
-        """Normalised (video, audio) latents of a clip conformed to the canvas (remix, edit, extension)."""
-        from phonofilm.train.batches import conform
+    def _lone_frame(self, zv: torch.Tensor, index: int, canvas: Canvas) -> torch.Tensor:
+        """Global latent `index` re-encoded as a lone first frame: its last decoded frame, encoded alone."""
+        vae = self.system.video_vae
+        lo = max(0, index - 3)  # a few latents of causal history are enough for the decoder
+        frame = vae.decode(vae.denormalize(zv[:, :, lo : index + 1]))[:, :, -1:].clamp(-1, 1)
+        return vae.normalize(vae.encode(frame).mean)
+
+    def _source_latents(self, source: Clip, width: int, height: int, frames: int,
+                        tail: bool = False) -> tuple[torch.Tensor, torch.Tensor]:
+        """Normalised (video, audio) latents of a clip's first (or, `tail`, last) `frames` frames at 16 fps."""
         from phonofilm.train.steps import encode_latents
 
-        video, wave = conform(source.frames, source.fps, source.audio, source.sample_rate,
-                              canvas.width, canvas.height, canvas.frames)
+        src_frames, audio = source.frames, source.audio
+        if tail:
+            seconds = frames / self.system.config.fps
+            src_frames = source.frames[max(0, len(source.frames) - round(seconds * source.fps)) :]
+            audio = source.audio[:, max(0, source.audio.shape[1] - round(seconds * source.sample_rate)) :]
+        video, wave = conform(src_frames, source.fps, audio, source.sample_rate, width, height, frames)
         batch = {"video": torch.from_numpy(video)[None], "audio": torch.from_numpy(wave)[None]}
         return encode_latents(self.system, batch, self.device)
 
-    def _decode(self, zv: torch.Tensor, za: torch.Tensor, canvas: Canvas) -> tuple[torch.Tensor, torch.Tensor]:
+    # -- decoding and delivery ----------------------------------------------------------------------------
+    def _decode(self, zv: torch.Tensor, za: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """Frames [3, T, h, w] and wave [C, S], both decoded in bounded-memory pieces."""
         s = self.system
-        frames = s.video_vae.decode(s.video_vae.denormalize(zv), chunk=4)  # [1,3,T,h,w]
-        audio = s.audio_vae.decode_audio(s.audio_vae.denormalize(za), s.vocoder)  # [1,C,S]
+        frames = s.video_vae.decode(s.video_vae.denormalize(zv), chunk=4)  # streamed: [1,3,T,h,w]
+        samples = round(s.config.sample_rate / s.config.fps / 2)  # per audio latent
+
+        def decode(z: torch.Tensor) -> torch.Tensor:
+            return s.audio_vae.decode_audio(s.audio_vae.denormalize(z), s.vocoder)
+
+        audio = long.decode_audio_windows(decode, za, self.long.audio_decode_window, self.long.audio_decode_margin,
+                                          samples)
         return frames[0], audio[0]
 
     def _deliver(self, frames: torch.Tensor, audio: torch.Tensor, request: GenerationRequest,
-                 canvas: Canvas) -> tuple[Clip, dict]:
-        """Trim to the requested duration, resize to the requested size, to uint8 / float32 numpy."""
+                 canvas: Canvas, skip: int = 0) -> tuple[Clip, dict]:
+        """Frames [skip, skip + out) resized to the requested size (uint8) and their sound (float32)."""
         fps, sr = self.system.config.fps, self.system.config.sample_rate
-        frames = frames[:, : canvas.out_frames].clamp(-1, 1)
-        out = []
-        for chunk in frames.split(16, dim=1):  # bounded memory at 1080p
-            big = F.interpolate(chunk.transpose(0, 1).float(), size=(request.height, request.width),
-                                mode="bicubic", align_corners=False)
-            out.append(((big.clamp(-1, 1) + 1) * 127.5).round().byte().permute(0, 2, 3, 1).cpu().numpy())
-        video = np.concatenate(out)
-        n = round(canvas.out_frames / fps * sr)
-        wave = audio[:, :n].clamp(-1, 1).float().cpu().numpy()
+        n_out = canvas.out_frames - skip
+        video, how = upsample_to(frames[:, skip : canvas.out_frames], request.width, request.height,
+                                 self.upsampler)
+        first, n = round(skip / fps * sr), round(n_out / fps * sr)
+        wave = audio[:, first : first + n].clamp(-1, 1).float().cpu().numpy()
         wave = np.pad(wave, ((0, 0), (0, n - wave.shape[1])))
         meta = {"model": self.system.config.preset, "checkpoint": self.checkpoint,
-                "resized_from": f"{canvas.width}x{canvas.height}", "upsampler": "bicubic resize",
+                "resized_from": f"{canvas.width}x{canvas.height}", "upsampler": how,
                 "model_fps": f"{fps:g}", "model_sample_rate": str(sr)}
         return Clip(video, wave.astype(np.float32), fps, sr, request.prompt), meta
 
-    def _extend(self, request: GenerationRequest, preset: GenerationPreset, seed: int,
-                report: ProgressFn) -> GenerationResult:
-        """Continue `request.extend`: its last frame and last 0.25 s of audio condition a new window."""
-        src = request.extend
-        canvas = self._canvas(request, preset)
-        # the new window starts on the source's last frame: its audio (one frame long) is given clean
-        tail_audio = src.audio[:, -round(src.sample_rate / src.fps):]
-        _, prefix = self._source_latents(Clip(src.frames[-1:], tail_audio, src.fps, src.sample_rate, ""),
-                                         Canvas(canvas.width, canvas.height, 1, 1))
-        req = GenerationRequest(request.prompt, request.seconds + 1 / self.system.config.fps, request.width,
-                                request.height, seed, request.steps, request.preset, image=src.frames[-1])
-        clip, meta = self._run(req, preset, self._canvas(req, preset), seed, report, "joint", prefix)
-        new_frames = clip.frames[1:]
-        skip = round(clip.sample_rate / clip.fps)
-        audio_src = _resample(src.audio, src.sample_rate, clip.sample_rate)
-        audio = np.concatenate([audio_src, clip.audio[:, skip:]], axis=1)
-        frames = np.concatenate([_resize_frames(src.frames, request.width, request.height), new_frames])
+    def _deliver_extension(self, frames: torch.Tensor, audio: torch.Tensor, request: GenerationRequest,
+                           canvas: Canvas, context: int) -> tuple[Clip, dict]:
+        """The source (at 16 fps, requested size) followed by the new frames; the sound crossfades in."""
+        src, fps = request.extend, self.system.config.fps
+        assert src is not None
+        skip = long.frames_for(context)  # the decoded source tail: already in the source itself
+        clip, meta = self._deliver(frames, audio, request, canvas, skip)
+        idx = np.minimum(np.round(np.arange(round(src.duration * fps)) * src.fps / fps).astype(int),
+                         len(src.frames) - 1)
+        old = _resize_frames(src.frames[idx], request.width, request.height)
+        old_audio = _resample(src.audio, src.sample_rate, clip.sample_rate)
+        old_audio = np.repeat(old_audio, 2, 0) if old_audio.shape[0] < clip.audio.shape[0] else old_audio
+        old_audio = old_audio[: clip.audio.shape[0], : round(len(old) / fps * clip.sample_rate)]
+        fade = min(round(0.02 * clip.sample_rate), old_audio.shape[1], clip.audio.shape[1])
+        new_audio = clip.audio.copy()
+        if fade:  # 20 ms: the source's last sound into the continuation, no click at the join
+            decoded_tail = audio[:, round(skip / fps * clip.sample_rate) - fade :][:, :fade].float().cpu().numpy()
+            ramp = np.linspace(0.0, 1.0, fade, dtype=np.float32)
+            old_audio = old_audio.copy()
+            old_audio[:, -fade:] = old_audio[:, -fade:] * (1 - ramp) + decoded_tail[: old_audio.shape[0]] * ramp
         meta["extended_from_seconds"] = f"{src.duration:.3f}"
-        return GenerationResult(Clip(frames, audio, clip.fps, clip.sample_rate, request.prompt), meta)
+        return Clip(np.concatenate([old, clip.frames]), np.concatenate([old_audio, new_audio], axis=1),
+                    fps, clip.sample_rate, request.prompt), meta
 
 
 def _resample(audio: np.ndarray, sr_from: int, sr_to: int) -> np.ndarray:

@@ -14,16 +14,17 @@ class GenerationPreset:
     video_guidance: float
     audio_guidance: float
     model_area: int  # working-resolution pixels (W·H) of the transformer's canvas
-    max_seconds: float  # longest single generation; longer requests go through extension
+    max_seconds: float  # longest request; longer than `single_pass_seconds` is made in chunks (long.py)
     few_steps: int | None = None  # with a shortcut-distilled checkpoint: this many `shortcut` steps
+    single_pass_seconds: float = 20.0  # longest one-window generation (the longest training clips)
 
 
 PRESETS: MappingProxyType[str, GenerationPreset] = MappingProxyType({
     # the fast path: few Euler steps at the model's native canvas
-    "sora-2": GenerationPreset("sora-2", "euler", 12, 3.0, 2.0, 128 * 72, 20.0, few_steps=4),
+    "sora-2": GenerationPreset("sora-2", "euler", 12, 3.0, 2.0, 128 * 72, 90.0, few_steps=4),
     # the fidelity path: more, second-order steps
-    "sora-2-pro": GenerationPreset("sora-2-pro", "heun", 24, 4.0, 2.5, 128 * 72, 20.0),
-    "draft": GenerationPreset("draft", "euler", 4, 1.0, 1.0, 128 * 72, 20.0),
+    "sora-2-pro": GenerationPreset("sora-2-pro", "heun", 24, 4.0, 2.5, 128 * 72, 90.0),
+    "draft": GenerationPreset("draft", "euler", 4, 1.0, 1.0, 128 * 72, 90.0),
 })
 
 ALIASES = {"sora-2-2025-10-06": "sora-2", "sora-2-pro-2025-10-06": "sora-2-pro",

@@ -8,6 +8,7 @@ from typing import Protocol
 
 import numpy as np
 
+from phonofilm.pipeline.storyboard import Storyboard
 from phonofilm.world.clip import Clip
 
 # progress(fraction in [0, 1], stage name) — called from the generating thread.
@@ -39,7 +40,9 @@ class GenerationRequest:
 
     image: first frame (image-to-video). source + strength: remix/edit an existing clip by partial
     re-noising (strength 1 = ignore the source). extend: continue `extend` by `seconds` more seconds
-    (the result holds the source followed by the continuation).
+    (the result holds the source followed by the continuation; source + seconds ≤ 120 s).
+    storyboard: timed shots (`pipeline/storyboard.py`); None = the prompt's own "Shot N:" heads, if any.
+    Requests longer than the preset's `single_pass_seconds` (up to `max_seconds`) are made in chunks.
     """
 
     prompt: str
@@ -54,6 +57,7 @@ class GenerationRequest:
     source: Clip | None = None
     strength: float = 0.7
     extend: Clip | None = None
+    storyboard: Storyboard | None = None
 
 
 @dataclass(frozen=True)

@@ -1,14 +1,16 @@
 """Request bodies: multipart (SDK >= 2.27), JSON (older SDKs) or urlencoded, into one nested dict.
 
 Multipart keys use the SDK's bracket form: `input_reference[image_url]`, `video[id]`,
-`characters[][id]` (one list element per repetition). Uploaded files become bytes.
+`characters[][id]`, `storyboard[shots][][prompt]` (the n-th repetition of a key fills list element n). Uploaded files become bytes.
 Pydantic then validates the dict against the route's body model.
 """
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
+from collections import Counter
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
@@ -61,6 +63,7 @@ async def _read_form(request: Request, max_upload_bytes: int) -> dict[str, Any]:
         detail = getattr(err, "detail", None) or str(err) or type(err).__name__
         raise invalid(f"Malformed multipart body: {detail}.", None, "invalid_multipart") from None
     out: dict[str, Any] = {}
+    counts: Counter[str] = Counter()
     try:
         for key, value in form.multi_items():
             if isinstance(value, UploadFile):
@@ -69,14 +72,18 @@ async def _read_form(request: Request, max_upload_bytes: int) -> dict[str, Any]:
                     raise ApiError(413, f"Uploaded file '{key}' is larger than {max_upload_bytes} bytes.",
                                    param=key, code="file_too_large")
                 value = data
-            _assign(out, key, value)
+            _assign(out, key, value, counts)
     finally:
         await form.close()
     return out
 
 
-def _assign(out: dict[str, Any], key: str, value: Any) -> None:
-    """Place `value` at bracketed `key` inside `out` (`a[b]`, `a[]`, `a[][b]`)."""
+def _assign(out: dict[str, Any], key: str, value: Any, counts: Counter[str]) -> None:
+    """Place `value` at bracketed `key` inside `out`: `a[b]`, `a[]`, `a[][b]`, `a[b][][c]`.
+
+    In a list of objects, the n-th occurrence of a key fills the n-th element, so `characters[][id]`
+    and the SDK's grouped `storyboard[shots][][prompt]` … `storyboard[shots][][seconds]` both work.
+    """
     match = _KEY.match(key)
     if match is None:
         raise invalid(f"Unrecognized request argument supplied: {key}", key, "unknown_parameter")
@@ -86,21 +93,31 @@ def _assign(out: dict[str, Any], key: str, value: Any) -> None:
             raise invalid(f"Duplicate field '{name}' in the form.", name, "duplicate_parameter")
         out[name] = value
         return
-    if rest[0] == "":
-        items = out.setdefault(name, [])
-        if not isinstance(items, list) or len(rest) > 2:
-            raise invalid(f"Field '{key}' does not fit the shape of '{name}'.", name)
-        if len(rest) == 1:
-            items.append(value)
-        else:  # characters[][id]: a new element whenever the last one already has this key
-            if not items or not isinstance(items[-1], dict) or rest[1] in items[-1]:
-                items.append({})
-            items[-1][rest[1]] = value
-        return
-    target = out.setdefault(name, {})
-    if not isinstance(target, dict) or len(rest) > 1 or rest[0] in target:
+    path = [name, *rest]
+    if rest.count("") > 1 or len(rest) > 3:
         raise invalid(f"Field '{key}' does not fit the shape of '{name}'.", name)
-    target[rest[0]] = value
+    occurrence = counts[key]
+    counts[key] += 1
+    node: Any = out
+    for seg, nxt in itertools.pairwise(path):
+        kind = list if nxt == "" else dict
+        if seg == "":
+            while len(node) <= occurrence:
+                node.append(kind())
+            child = node[occurrence]
+        elif isinstance(node, dict):
+            child = node.setdefault(seg, kind())
+        else:
+            child = None
+        if not isinstance(child, kind):
+            raise invalid(f"Field '{key}' does not fit the shape of '{name}'.", name)
+        node = child
+    if path[-1] == "":
+        node.append(value)
+    elif path[-1] in node:
+        raise invalid(f"Field '{key}' does not fit the shape of '{name}'.", name)
+    else:
+        node[path[-1]] = value
 
 
 def parse(model: type[Body], body: dict[str, Any]) -> Body:

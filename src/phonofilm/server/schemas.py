@@ -73,6 +73,8 @@ class CreateVideoBody(BaseModel):
     size: StrictStr | None = None
     input_reference: ImageReference | bytes | None = None
     characters: list[CharacterReference] | None = None
+    # phonofilm extension (SDK: extra_body={"storyboard": {...}}): timed shots, checked by `check_storyboard`
+    storyboard: dict[str, Any] | StrictStr | None = None
 
 
 class RemixBody(BaseModel):
@@ -214,6 +216,20 @@ def check_size(size: str | None, model: str, preset: str) -> str:
             "size",
         )
     return value
+
+
+def check_storyboard(storyboard: dict[str, Any] | str, prompt: str, seconds: int) -> str:
+    """The storyboard as the world-style script the model reads ("… Shot 2 (2.5 s): …"), which is what
+    the job stores as its prompt; `prompt` is the scene description unless the storyboard has its own."""
+    from phonofilm.pipeline.storyboard import StoryboardError, storyboard_from_json
+
+    try:
+        board = storyboard_from_json(storyboard, float(seconds))
+    except StoryboardError as err:
+        raise invalid(f"Invalid 'storyboard': {err}.", "storyboard", "invalid_storyboard") from None
+    if not board.preamble and prompt.strip():
+        board = type(board)(board.shots, prompt.strip())
+    return check_prompt(board.script(), "storyboard")
 
 
 def check_seconds(seconds: str | int | None, allowed: tuple[int, ...], model: str | None = None) -> int:

@@ -43,6 +43,7 @@ from phonofilm.server.schemas import (
     check_prompt,
     check_seconds,
     check_size,
+    check_storyboard,
 )
 from phonofilm.server.settings import Settings
 from phonofilm.server.storage import LocalStorage
@@ -95,6 +96,8 @@ def create_video(ctx: Context, caller: Caller, body: CreateVideoBody) -> VideoOb
     model, preset = check_model(body.model)
     size = check_size(body.size, model, preset)
     seconds = check_seconds(body.seconds, SECONDS[preset], model)
+    if body.storyboard is not None:  # stored as its script: the worker reads the shots back from it
+        prompt = check_storyboard(body.storyboard, prompt, seconds)
     image_file = None
     if body.input_reference is not None:
         ref = body.input_reference

@@ -19,15 +19,13 @@ from typing import Any
 
 import numpy as np
 import torch
-from scipy.signal import resample_poly
-from torch.nn import functional as F
 from torch.utils.data import IterableDataset, get_worker_info
 
+from phonofilm.media.conform import FPS, SAMPLE_RATE, conform
+from phonofilm.train.cameos import collate_cameos, pick_cameos
 from phonofilm.train.config import DataConfig
 
-FPS = 16
-SAMPLE_RATE = 16000
-SAMPLES_PER_FRAME = SAMPLE_RATE // FPS
+__all__ = ["FPS", "SAMPLE_RATE", "ClipFolderBatches", "WorldBatches", "conform", "make_batches", "reader_slot"]
 
 
 def _rank() -> tuple[int, int]:
@@ -63,6 +61,7 @@ def collate(samples: list[dict[str, Any]]) -> dict[str, Any]:
         "audio": torch.from_numpy(np.stack([s["audio"] for s in samples]).astype(np.float32)),
         "captions": [s["caption"] for s in samples],
         "shots": torch.from_numpy(np.stack([s["shots"] for s in samples]).astype(np.int64)),
+        "cameos": collate_cameos([s.get("cameos", []) for s in samples]),
     }
 
 
@@ -83,8 +82,9 @@ class WorldBatches(IterableDataset):
         for i in range(self.batch_size):
             seed = self.data.seed_start + (step * world + rank) * self.batch_size + i
             clip = _render(seed, t / FPS, w, h)
+            cameos = pick_cameos(rng, [c.identity for c in clip.truth.scene.characters], self.data)
             samples.append({"video": clip.frames, "audio": clip.audio, "caption": clip.caption,
-                            "shots": clip.truth.shot})
+                            "shots": clip.truth.shot, "cameos": cameos})
         return collate(samples)
 
     def __iter__(self) -> Iterator[dict[str, Any]]:
@@ -105,30 +105,6 @@ def _render(seed: int, seconds: float, width: int, height: int):
             if attempt == 7:
                 raise
     raise AssertionError("unreachable")
-
-
-def conform(frames: np.ndarray, fps: float, audio: np.ndarray | None, sample_rate: int | None,
-            width: int, height: int, length: int) -> tuple[np.ndarray, np.ndarray]:
-    """Resample any clip to 16 fps / 16 kHz stereo, centre-crop to the bucket aspect, resize, trim/pad."""
-    idx = np.minimum(np.round(np.arange(length) * fps / FPS).astype(int), len(frames) - 1)
-    clip = torch.from_numpy(np.ascontiguousarray(frames[idx])).permute(0, 3, 1, 2).float()  # [T,3,H,W]
-    H, W = clip.shape[-2:]
-    if W * height > H * width:  # too wide: crop width
-        cw = round(H * width / height)
-        clip = clip[..., (W - cw) // 2 : (W - cw) // 2 + cw]
-    else:
-        ch = round(W * height / width)
-        clip = clip[..., (H - ch) // 2 : (H - ch) // 2 + ch, :]
-    clip = F.interpolate(clip, size=(height, width), mode="bilinear", antialias=True, align_corners=False)
-    video = clip.round().clamp(0, 255).byte().permute(0, 2, 3, 1).numpy()
-    n = length * SAMPLES_PER_FRAME
-    if audio is None or sample_rate is None:
-        wave = np.zeros((2, n), np.float32)
-    else:
-        wave = audio if sample_rate == SAMPLE_RATE else resample_poly(audio, SAMPLE_RATE, sample_rate, axis=-1)
-        wave = np.repeat(wave, 2, axis=0) if wave.shape[0] == 1 else wave[:2]
-        wave = np.pad(wave, ((0, 0), (0, max(0, n - wave.shape[1]))))[:, :n].astype(np.float32)
-    return video, wave
 
 
 def _folder_items(root: Path) -> Iterator[tuple[np.ndarray, float, np.ndarray | None, int | None, str]]:

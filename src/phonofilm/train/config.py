@@ -24,6 +24,8 @@ class DataConfig:
     frame_weights: tuple[float, ...] = (0.3, 0.7)
     autoencoder_frames: int = 17  # short crops are enough to learn the autoencoders
     num_workers: int = 0
+    cameo_p: float = 0.0  # clips with characters: chance of a cameo recording of one (or two) of them
+    cameo_distractor_p: float = 0.0  # chance of a recording of someone absent (to be ignored)
     seed_start: int = 0  # world seeds; benchmark/eval seeds are >= 2_000_000_000 and never trained on
 
     def __post_init__(self) -> None:
@@ -62,6 +64,7 @@ class TrainConfig:
     p_first_frame: float = 0.15  # image-to-video: first latent frame given clean
     p_video_to_audio: float = 0.1  # video given clean, audio generated (the "separate synthesis" path)
     p_video_only: float = 0.1  # audio stream absent
+    p_continue: float = 0.15  # continuation: the first k latent frames of video and their audio given clean
     precision: str = "fp32"  # fp32 | bf16 (CUDA autocast)
     compile: bool = False
     log_every: int = 20
@@ -78,12 +81,16 @@ def _cfg(**kw: Any) -> TrainConfig:
     return TrainConfig(**kw)
 
 
+# GPU recipes: 2, 4 and 8 s clips (long videos continue 8 s windows), cameo recordings with distractors
+_GPU_DATA: dict[str, Any] = {"frames": (33, 65, 129), "frame_weights": (0.3, 0.55, 0.15), "cameo_p": 0.5,
+                             "cameo_distractor_p": 0.2}
+
 TRAIN_PRESETS: MappingProxyType[str, TrainConfig] = MappingProxyType({
     # seconds on a CPU: the end-to-end test recipe
     "tiny": _cfg(
         name="tiny", model="tiny",
         data=DataConfig(sizes=((32, 24), (24, 32)), size_weights=(0.5, 0.5), frames=(9,), frame_weights=(1.0,),
-                        autoencoder_frames=5),
+                        autoencoder_frames=5, cameo_p=0.9, cameo_distractor_p=0.5),
         autoencoders=StageConfig(steps=4, batch_size=2, lr=1e-3, warmup=1),
         transformer=StageConfig(steps=4, batch_size=2, lr=1e-3, warmup=1),
         distill=StageConfig(steps=2, batch_size=2, lr=1e-3, warmup=1),
@@ -99,10 +106,19 @@ TRAIN_PRESETS: MappingProxyType[str, TrainConfig] = MappingProxyType({
     ),
     # the shipped model on one H100/H200 in about 9 minutes (see docs/model-card.md)
     "small-gpu": _cfg(
-        name="small-gpu", model="small", data=DataConfig(num_workers=14),
+        name="small-gpu", model="small", data=DataConfig(num_workers=14, **_GPU_DATA),
         autoencoders=StageConfig(steps=100_000, batch_size=24, lr=6e-4, warmup=100, minutes=2.0, echo=2),
         transformer=StageConfig(steps=100_000, batch_size=48, lr=4e-4, warmup=200, minutes=4.0, echo=3),
         precision="bf16", log_every=50, checkpoint_every=1000, ema_decay=0.998, eval_every=1000,
+    ),
+    # continue a trained small model on one GPU (`--init CHECKPOINT`): cameos, continuation, few-step
+    "small-gpu-continue": _cfg(
+        name="small-gpu-continue", model="small",
+        data=DataConfig(num_workers=12, **_GPU_DATA),
+        autoencoders=StageConfig(steps=0, batch_size=24, lr=6e-4),
+        transformer=StageConfig(steps=100_000, batch_size=48, lr=3e-4, warmup=200, minutes=5.5, echo=4),
+        distill=StageConfig(steps=100_000, batch_size=48, lr=5e-5, warmup=50, minutes=1.0, echo=4),
+        precision="bf16", log_every=50, checkpoint_every=1000, ema_decay=0.998,
     ),
     # few-step (shortcut) distillation of a trained small model on a CPU: `--init CHECKPOINT`
     "small-cpu-distill": _cfg(

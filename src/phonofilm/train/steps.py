@@ -15,8 +15,9 @@ from phonofilm.diffusion.flow import (
     sample_timesteps,
     velocity_target,
 )
+from phonofilm.models.reference import CameoInput
 from phonofilm.models.system import System
-from phonofilm.models.text import TextEncoder
+from phonofilm.models.text import TextEncoder, pooled_embeddings
 from phonofilm.models.transformer import ModalityInput
 from phonofilm.train.autoencoders import (
     VAELossConfig,
@@ -65,13 +66,46 @@ def autoencoder_step(models: AutoencoderModels, logmel: torch.nn.Module, opts: d
 
 
 @torch.no_grad()
-def encode_latents(system: System, batch: dict, device: torch.device) -> tuple[Tensor, Tensor]:
-    """Normalised diffusion latents (video [B,Cv,F,h,w], audio [B,Ca,L]) of a batch (posterior means)."""
-    frames = video_to_model(batch["video"], device)
-    wave = batch["audio"].to(device, non_blocking=True)
-    zv = system.video_vae.normalize(system.video_vae.encode(frames).mean)
-    za = system.audio_vae.normalize(system.audio_vae.encode_audio(wave).mean)
-    return zv, za
+def encode_latents(system: System, batch: dict, device: torch.device, chunk: int = 8) -> tuple[Tensor, Tensor]:
+    """Normalised diffusion latents (video [B,Cv,F,h,w], audio [B,Ca,L]) of a batch (posterior means).
+
+    Encoded `chunk` clips at a time: the 3D VAE's full-resolution activations of a whole batch of 8 s
+    clips would not fit an 80 GB GPU."""
+    zvs, zas = [], []
+    for video, audio in zip(batch["video"].split(chunk), batch["audio"].split(chunk), strict=True):
+        frames = video_to_model(video, device)
+        wave = audio.to(device, non_blocking=True)
+        zvs.append(system.video_vae.normalize(system.video_vae.encode(frames).mean))
+        zas.append(system.audio_vae.normalize(system.audio_vae.encode_audio(wave).mean))
+    return torch.cat(zvs), torch.cat(zas)
+
+
+def audio_prefix_latents(latent_frames: int) -> int:
+    """Audio latents covering the first `latent_frames` video latent frames (frame 0 alone, then 4 each).
+
+    1000 samples per frame and 500 per audio latent: latent frame 0 (one frame) ↔ 2 audio latents, each
+    later latent frame (four frames) ↔ 8.
+    """
+    return 0 if latent_frames <= 0 else 2 + 8 * (latent_frames - 1)
+
+
+@torch.no_grad()
+def encode_cameos(system: System, text_encoder: TextEncoder, cameos: dict | None, batch_size: int,
+                  device: torch.device) -> CameoInput | None:
+    """A batch's cameo recordings (see train.cameos.collate_cameos) → the transformer's CameoInput."""
+    if cameos is None or system.transformer.reference_encoder is None:
+        return None
+    where = cameos["where"].to(device)
+    zv, za = encode_latents(system, {"video": cameos["video"], "audio": cameos["audio"]}, device)
+    names = pooled_embeddings(text_encoder, cameos["names"]).to(device)
+    k = system.config.transformer.max_cameos
+    video = zv.new_zeros(batch_size, k, *zv.shape[1:])
+    audio = za.new_zeros(batch_size, k, *za.shape[1:])
+    name = names.new_zeros(batch_size, k, names.shape[-1])
+    mask = torch.zeros(batch_size, k, dtype=torch.bool, device=device)
+    b, slot = where[:, 0], where[:, 1]
+    video[b, slot], audio[b, slot], name[b, slot], mask[b, slot] = zv, za, names, True
+    return CameoInput(video, audio, name, mask)
 
 
 def shot_conditioning(shots: Tensor, latent_frames: int) -> tuple[Tensor, Tensor]:
@@ -97,17 +131,47 @@ def choose_mode(cfg: TrainConfig, gen: torch.Generator) -> str:
     return "joint"
 
 
+def batch_latents(system: System, text_encoder: TextEncoder, batch: dict, precision: str,
+                  device: torch.device) -> tuple[Tensor, Tensor, CameoInput | None]:
+    """(video, audio, cameo) latents of a batch, encoded once per rendered batch: data echo reuses them
+    (encoding 65 frames through the 3D VAE costs more than a transformer step of the small model)."""
+    if "_latents" not in batch:
+        with autocast(device, precision):
+            zv, za = encode_latents(system, batch, device)
+            cameo = encode_cameos(system, text_encoder, batch.get("cameos"), zv.shape[0], device)
+        if cameo is not None:
+            cameo = CameoInput(cameo.video.float(), cameo.audio.float(), cameo.names.float(), cameo.mask)
+        batch["_latents"] = (zv.float(), za.float(), cameo)
+    return batch["_latents"]
+
+
+def clean_masks(cfg: TrainConfig, gen: torch.Generator, b: int, f: int, n_audio: int,
+                device: torch.device) -> tuple[Tensor, Tensor | None]:
+    """Which latents are given clean: the first frame (image-to-video) for some samples, and for others a
+    continuation prefix — the first k latent frames of video *and* their audio (long videos, extension)."""
+    cond_v = torch.zeros(b, f, dtype=torch.bool, device=device)
+    cond_v[:, 0] = torch.rand(b, generator=gen, device=device) < cfg.p_first_frame
+    if f < 3 or cfg.p_continue <= 0:
+        return cond_v, None
+    cont = torch.rand(b, generator=gen, device=device) < cfg.p_continue
+    k = torch.randint(1, f // 2 + 1, (b,), generator=gen, device=device)
+    frames = torch.arange(f, device=device)[None]
+    cond_v |= cont[:, None] & (frames < k[:, None])
+    n_a = 2 + 8 * (k - 1)  # audio_prefix_latents(k)
+    cond_a = cont[:, None] & (torch.arange(n_audio, device=device)[None] < n_a[:, None])
+    return cond_v, cond_a
+
+
 def transformer_step(system: System, transformer: torch.nn.Module, text_encoder: TextEncoder,
                      opt: torch.optim.Optimizer, batch: dict, cfg: TrainConfig, gen: torch.Generator,
                      device: torch.device) -> dict[str, float]:
     """One flow-matching step of the joint transformer on frozen-autoencoder latents."""
-    zv, za = encode_latents(system, batch, device)
+    zv, za, cameo = batch_latents(system, text_encoder, batch, cfg.precision, device)
     b, f = zv.shape[0], zv.shape[2]
     mode = choose_mode(cfg, gen)
-    cond_v = torch.rand(b, generator=gen, device=device) < cfg.p_first_frame
-    cond_v = torch.cat([cond_v[:, None], torch.zeros(b, f - 1, dtype=torch.bool, device=device)], 1)
+    cond_v, cond_a = clean_masks(cfg, gen, b, f, za.shape[-1], device)
     if mode == "video_to_audio":
-        cond_v = torch.ones(b, f, dtype=torch.bool, device=device)
+        cond_v, cond_a = torch.ones(b, f, dtype=torch.bool, device=device), None
     n_tokens = f * -(-zv.shape[3] // 2) * -(-zv.shape[4] // 2) + za.shape[-1]  # video (1,2,2) patches + audio
     t = sample_timesteps(b, gen, n_tokens)
     nv = torch.randn(zv.shape, generator=gen, device=device)
@@ -116,14 +180,16 @@ def transformer_step(system: System, transformer: torch.nn.Module, text_encoder:
     text = text.drop(*condition_dropout(b, gen))
     shot_ids, cuts = shot_conditioning(batch["shots"].to(device), f)
     video_in = ModalityInput(noise_latents(zv, nv, t, cond_v), cond_v, shot_ids, cuts)
-    audio_in = None if mode == "video_only" else ModalityInput(noise_latents(za, na, t))
+    audio_in = None if mode == "video_only" else ModalityInput(noise_latents(za, na, t, cond_a), cond_a)
     with autocast(device, cfg.precision):
-        v_pred, a_pred = transformer(video_in, audio_in, text, t)
+        v_pred, a_pred = transformer(video_in, audio_in, text, t, reference=cameo)
     pred, target, masks = {}, {}, {}
     if mode != "video_to_audio":
         pred["video"], target["video"], masks["video"] = v_pred, velocity_target(zv, nv), cond_v
     if a_pred is not None:
         pred["audio"], target["audio"] = a_pred, velocity_target(za, na)
+        if cond_a is not None:
+            masks["audio"] = cond_a
     loss, parts = flow_loss(pred, target, masks)
     opt.zero_grad(set_to_none=True)
     loss.backward()

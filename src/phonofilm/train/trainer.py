@@ -86,23 +86,55 @@ def _optimizer(module: torch.nn.Module, stage: StageConfig) -> torch.optim.Optim
 
 
 def _init_from(run: Run, checkpoint: Path) -> None:
-    """Start a fresh run from an exported checkpoint's weights: the stages after the autoencoders."""
-    from phonofilm.models.system import load_system
+    """Start a fresh run from an exported checkpoint's weights: the stages after the autoencoders.
 
-    trained, record = load_system(checkpoint, run.device)
-    if trained.config.preset != run.cfg.model:
-        raise ValueError(f"--init {checkpoint} is a {trained.config.preset!r} model; config "
+    A checkpoint without a transformer (autoencoders only, see `export_autoencoders`) starts the
+    transformer from scratch; one from before cameos starts its reference encoder from scratch.
+    """
+    from phonofilm.models.checkpoint import load_checkpoint
+    from phonofilm.models.system import SystemConfig
+
+    ck = load_checkpoint(checkpoint)
+    config, record = SystemConfig.from_dict(ck.config), ck.record
+    if config.preset != run.cfg.model:
+        raise ValueError(f"--init {checkpoint} is a {config.preset!r} model; config "
                          f"{run.cfg.name!r} trains {run.cfg.model!r}")
-    run.system.load_state_dict(trained.state_dict())
-    vv, av = trained.config.video_vae, trained.config.audio_vae
+    has = {k.split(".", 1)[0] for k in ck.tensors}
+    for name in ("video_vae", "audio_vae", "vocoder", "transformer"):
+        if name not in has:
+            if name != "transformer":
+                raise ValueError(f"--init {checkpoint} has no {name}; it has {sorted(has)}")
+            continue
+        module = getattr(run.system, name)
+        state = {k: v.float() if v.is_floating_point() else v for k, v in ck.state_dict(name).items()}
+        missing, unexpected = module.load_state_dict(state, strict=False)
+        missing = [k for k in missing if not k.startswith("reference_encoder.")]
+        if missing or unexpected:
+            raise ValueError(f"--init {checkpoint} does not fit config {run.cfg.name!r} in {name}: "
+                             f"missing {missing[:5]}, unexpected {unexpected[:5]}")
+    vv, av = config.video_vae, config.audio_vae
     run.latent_stats = {"video": (vv.latent_mean, vv.latent_std), "audio": (av.latent_mean, av.latent_std)}
     run.system.with_latent_stats(run.latent_stats["video"], run.latent_stats["audio"])
     run.ema.update({k: v.detach().clone().float() for k, v in run.system.transformer.state_dict().items()})
     run.steps_done = dict(record.get("steps", {}))
+    if "transformer" not in has:
+        run.steps_done = {"autoencoders": run.steps_done.get("autoencoders", 0)}
+    if run.cfg.distill.steps == 0 or run.cfg.transformer.steps > 0:
+        run.steps_done.pop("distill", None)  # more flow-matching training undoes a distillation
     keep = ("train_config", "steps", "stage", "data", "hardware", "wall_seconds", "torch")
     run.history = [*record.get("history", []), {k: record[k] for k in keep if k in record}]
-    run.stage = "distill" if run.cfg.distill.steps > 0 else "transformer"
+    more = run.cfg.transformer.steps > run.steps_done.get("transformer", 0)
+    run.stage = "transformer" if more or run.cfg.distill.steps == 0 else "distill"
     run.step = 0 if run.stage == "distill" else run.steps_done.get("transformer", 0)
+
+
+def export_autoencoders(checkpoint: Path, out: Path) -> Path:
+    """A copy of `checkpoint` without its transformer: enough to `--init` a run that trains a new one."""
+    from phonofilm.models.checkpoint import load_checkpoint, save_checkpoint
+
+    ck = load_checkpoint(checkpoint)
+    modules = {name: ck.state_dict(name) for name in ("video_vae", "audio_vae", "vocoder")}
+    return save_checkpoint(out, modules, ck.config, {**ck.record, "autoencoders_only": True})
 
 
 def build_run(cfg: TrainConfig, out: Path, dist: Distributed, init: Path | None = None) -> Run:
@@ -154,7 +186,7 @@ def _stage_loop(run: Run, name: str, stage: StageConfig, step_fn: Callable[[dict
                dynamic_ncols=True)
     start = last = time.time()
     log = (run.out / "log.jsonl").open("a") if run.dist.is_main else None
-    batch = None
+    batch, waited = None, 0.0
     while run.step < stage.steps:
         if stage.minutes is not None and time.time() - start > stage.minutes * 60:
             break
@@ -162,7 +194,9 @@ def _stage_loop(run: Run, name: str, stage: StageConfig, step_fn: Callable[[dict
             for g in run.optimizers[n].param_groups:
                 g["lr"] = _lr(stage, run.step)
         if run.step % stage.echo == 0 or batch is None:
+            wait = time.time()
             batch = next(it)
+            waited += time.time() - wait
         logs = step_fn(batch)
         run.step += 1
         now = time.time()
@@ -173,7 +207,8 @@ def _stage_loop(run: Run, name: str, stage: StageConfig, step_fn: Callable[[dict
         bar.set_postfix({k: f"{v:.4g}" for k, v in list(logs.items())[:3]} | {"clips/s": f"{clips_s:.1f}"})
         if log and run.step % run.cfg.log_every == 0:
             log.write(json.dumps({"stage": name, "step": run.step, "time": round(run.wall_seconds, 2),
-                                  "clips_per_s": round(clips_s, 2), **logs}) + "\n")
+                                  "clips_per_s": round(clips_s, 2),
+                                  "data_wait": round(waited / max(time.time() - start, 1e-9), 3), **logs}) + "\n")
             log.flush()
         if run.cfg.eval_every and run.step % run.cfg.eval_every == 0 and name != "autoencoders" \
                 and run.dist.is_main:
