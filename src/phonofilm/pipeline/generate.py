@@ -123,6 +123,8 @@ class Pipeline:
         meta.update({"seed": str(plan.seed), "steps": str(plan.steps), "sampler": plan.sampler,
                      "preset": plan.preset.name, "mode": mode, "chunks": str(len(plan.chunks)),
                      "shots": str(len(plan.storyboard.shots)), "seconds_wall": f"{time.time() - started:.2f}"})
+        if request.cameos:
+            meta["cameos"] = ", ".join(c.name for c in request.cameos)
         report(1.0, "done")
         return GenerationResult(clip, meta)
 
