@@ -7,7 +7,7 @@ import numpy as np
 from phonofilm.eval.corrupt import noise_audio, replace_first_frame, shuffle_frames
 from phonofilm.eval.features import AUDIO_DIM, VIDEO_DIM, audio_features, video_features
 from phonofilm.eval.metrics.distribution import frechet_audio_distance, frechet_video_distance
-from phonofilm.eval.metrics.i2v import first_frame_psnr, first_frame_ssim
+from phonofilm.eval.metrics.i2v import continuation_jump, first_frame_psnr, first_frame_ssim
 from phonofilm.eval.metrics.registry import METRICS
 from phonofilm.eval.target import Target
 from phonofilm.world.clip import Clip
@@ -21,6 +21,15 @@ def test_first_frame_fidelity(physics_clips: list[Clip]) -> None:
         wrong = replace_first_frame(clip, other)
         assert METRICS["first_frame_psnr"].failed(first_frame_psnr(wrong, target))
         assert METRICS["first_frame_ssim"].failed(first_frame_ssim(wrong, target))
+
+
+def test_continuation_jump_catches_a_cut_after_the_given_frame(physics_clips: list[Clip]) -> None:
+    for i, clip in enumerate(physics_clips[:3]):
+        jump = continuation_jump(clip)
+        assert not METRICS["continuation_jump"].failed(jump), jump  # the world goes on from its frame 0
+        other = physics_clips[(i + 1) % len(physics_clips)].frames[0]
+        cut = replace_first_frame(clip, other)  # the given image, then a different scene
+        assert METRICS["continuation_jump"].failed(continuation_jump(cut))
 
 
 def test_features_are_fixed_and_deterministic(physics_clips: list[Clip]) -> None:

@@ -88,12 +88,6 @@ def plan_chunks(total: int, window: int, context: int, first_context: int = 0) -
     return chunks
 
 
-def match_statistics(z: Tensor, reference: tuple[Tensor, Tensor], dims: tuple[int, ...]) -> Tensor:
-    """z with each channel's mean / std over `dims` set to `reference` (mean, std) — against drift."""
-    mean, std = channel_statistics(z, dims)
-    return (z - mean) / std * reference[1] + reference[0]
-
-
 def match_new(z: Tensor, reference: tuple[Tensor, Tensor] | None, dims: tuple[int, ...], new: int,
               skip: int = 0) -> Tensor:
     """z with positions ≥ `new` (on the time axis, dim 2 / -1) moved to `reference`'s per-channel

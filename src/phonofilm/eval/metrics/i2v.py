@@ -1,7 +1,11 @@
-"""Image-to-video: how faithfully the first frame of a clip reproduces the image it was given.
+"""Image-to-video: how faithfully the first frame of a clip reproduces the image it was given, and
+whether the clip goes on from it.
 
 PSNR in dB (ideal: ∞; the exact first frame after an H.264 round trip at crf 20 gives ≈ 33 dB at 128×72;
 fails below 25) and SSIM (ideal 1; fails below 0.80), both on the image resized to the clip's frame size.
+`continuation_jump`: the change from frame 0 to frame 1 over the clip's typical frame-to-frame change
+(mean absolute difference, grey levels; median over the rest of the clip, floored at 1 level): a clip
+that continues the given image plausibly has no cut after it. Ideal ≈ 1; fails above 3.
 """
 
 from __future__ import annotations
@@ -63,3 +67,12 @@ def first_frame_psnr(clip: Clip, target: Target, analysis: object = None) -> flo
 def first_frame_ssim(clip: Clip, target: Target, analysis: object = None) -> float:
     """SSIM of the clip's first frame against the given image. Ideal 1; fails < 0.80."""
     return ssim(*_pair(clip, target))
+
+
+def continuation_jump(clip: Clip, target: Target | None = None, analysis: object = None) -> float:
+    """Frame 0 → 1 change over the median later frame-to-frame change. Ideal ≈ 1; fails above 3."""
+    if len(clip.frames) < 3:
+        return float("nan")
+    grey = clip.frames.astype(np.float32).mean(axis=-1)  # [T, H, W]
+    steps = np.abs(np.diff(grey, axis=0)).mean(axis=(1, 2))  # [T - 1]
+    return float(steps[0] / max(float(np.median(steps[1:])), 1.0))

@@ -62,6 +62,7 @@ METRICS: dict[str, MetricSpec] = {
         MetricSpec("identity_persistence", multishot.identity_persistence, 1.0, 0.5, "higher"),
         MetricSpec("first_frame_psnr", i2v.first_frame_psnr, 100.0, 25.0, "higher", "dB"),
         MetricSpec("first_frame_ssim", i2v.first_frame_ssim, 1.0, 0.8, "higher"),
+        MetricSpec("continuation_jump", i2v.continuation_jump, 1.0, 3.0, "lower"),
     )
 }
 
@@ -73,6 +74,6 @@ CAPABILITIES: dict[str, tuple[str, ...]] = {
     "ambience": ("ambience_match", "prompt_adherence"),
     "styles": ("style_match", "prompt_adherence"),
     "multi_shot": ("cut_count_error", "attribute_persistence", "identity_persistence"),
-    "image_to_video": ("first_frame_psnr", "first_frame_ssim"),
+    "image_to_video": ("first_frame_psnr", "first_frame_ssim", "continuation_jump"),
     "cameo": ("appearance_similarity", "voice_similarity"),
 }  # fmt: skip
