@@ -23,11 +23,11 @@ from torch.nn import functional as F
 from phonofilm.diffusion.flow import get_schedule
 from phonofilm.diffusion.guidance import TransformerDenoiser, guided
 from phonofilm.diffusion.samplers import SAMPLERS
+from phonofilm.media.conform import conform
 from phonofilm.models.reference import CameoInput
 from phonofilm.models.system import System, load_system
-from phonofilm.models.upsampler import Upsampler, load_upsampler
 from phonofilm.models.text import TextConditioning, TextEncoder
-from phonofilm.media.conform import conform
+from phonofilm.models.upsampler import Upsampler, load_upsampler
 from phonofilm.pipeline import long
 from phonofilm.pipeline.cameo import encode_cameos
 from phonofilm.pipeline.long import Chunk, LongConfig
