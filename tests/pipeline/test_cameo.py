@@ -93,3 +93,28 @@ def test_cli_cameo(tiny_checkpoint: Path, tmp_path: Path, recording) -> None:
     missing = subprocess.run([*base, "--cameo", str(tmp_path / "nope.mp4")], capture_output=True, text=True,
                              timeout=300)
     assert missing.returncode != 0 and "no such file" in missing.stderr
+
+
+def test_cli_cameo_by_stored_character_id(tiny_checkpoint: Path, tmp_path: Path, recording) -> None:
+    import os
+
+    from phonofilm.server.storage import LocalStorage
+    from phonofilm.server.store import Character, Store
+
+    home = tmp_path / "home"
+    store = Store(f"sqlite:///{home / 'phonofilm.db'}")
+    env = {**os.environ, "PHONOFILM_HOME": str(home), "PHONOFILM_DATABASE_URL": store.url}
+    store.create_all()
+    storage = LocalStorage(home / "files")
+    file_id, path = storage.allocate()
+    write_mp4(Path(path), recording.frames, recording.fps, recording.audio, recording.sample_rate)
+    with store.write() as session:
+        session.add(Character(id="char_mira", owner="key_x", name="Mira", file_id=file_id, created_at=0.0))
+    out = tmp_path / "out.mp4"
+    base = [sys.executable, "-m", "phonofilm", "generate", PROMPT, "--out", str(out), "--size", "320x180",
+            "--seconds", "1", "--steps", "2", "--checkpoint", str(tiny_checkpoint)]
+    r = subprocess.run([*base, "--cameo", "char_mira"], capture_output=True, text=True, timeout=300, env=env)
+    assert r.returncode == 0, r.stderr
+    assert read_mp4(out).metadata["comment"].count('"cameos": "Mira"') == 1
+    bad = subprocess.run([*base, "--cameo", "char_nobody"], capture_output=True, text=True, timeout=300, env=env)
+    assert bad.returncode != 0 and "no such character" in bad.stderr

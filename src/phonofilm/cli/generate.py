@@ -26,11 +26,34 @@ def _read_image(path: Path):
     return decode_image(path.read_bytes())
 
 
+def _stored_character(character_id: str) -> str:
+    """`NAME=PATH` of a character stored through the API under $PHONOFILM_HOME (any key's)."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from phonofilm.server.settings import Settings
+    from phonofilm.server.storage import LocalStorage
+    from phonofilm.server.store import Character, Store
+
+    settings = Settings.from_env()
+    try:
+        with Store(settings.db_url).read() as session:
+            character = session.get(Character, character_id)
+    except SQLAlchemyError:
+        character = None
+    if character is None:
+        raise UserError(f"--cameo {character_id}: no such character in {settings.home} "
+                        "(characters are stored with POST /v1/videos/characters; or give a recording file)")
+    return f"{character.name}={LocalStorage(settings.files_dir).path(character.file_id)}"
+
+
 def _read_cameo(spec: str):
-    """--cameo [NAME=]PATH: a 2-4 s recording with sound of the subject called NAME (default: the file stem)."""
+    """--cameo [NAME=]PATH or a stored character id: a 2-4 s recording with sound of the subject called NAME
+    (default: the file stem)."""
     from phonofilm.media import read_mp4
     from phonofilm.pipeline.request import Cameo
 
+    if spec.startswith("char_") and "=" not in spec and not Path(spec).exists():
+        spec = _stored_character(spec)
     name, sep, path_text = spec.partition("=")
     if not sep:
         name, path_text = "", spec
@@ -73,8 +96,8 @@ def generate(
     device: str = typer.Option("cpu", help="cpu | cuda"),
     storyboard: Path = typer.Option(None, help='Shots as JSON: {"shots": [{"prompt": "...", "seconds": 2.5}, '
                                     '...]}; PROMPT then describes the scene they share.'),
-    cameo: list[str] = typer.Option(None, help="[NAME=]recording.mp4: a 2-4 s clip with sound of a subject; "
-                                    "say NAME in the prompt to cast it (at most 2)."),
+    cameo: list[str] = typer.Option(None, help="[NAME=]recording.mp4 (a 2-4 s clip with sound of a subject) or "
+                                    "a stored character id (char_...); say NAME in the prompt (at most 2)."),
 ) -> None:
     """Generate a video with synchronized audio from a text prompt."""
     from tqdm import tqdm
