@@ -105,7 +105,8 @@ def main() -> None:
     make_inputs()
     args.work.mkdir(parents=True, exist_ok=True)
     lines = ["# Examples", "", "Made by the shipped model with the commands shown (`python tools/examples.py`",
-             "regenerates every one). Each sheet: six frames across the clip over its sound envelope.", ""]
+             "regenerates every one). Each sheet: six frames across the clip over its sound envelope (0 to −60 dB).",
+             "Speed is measured by `benchmarks/generate.py` (docs/model-card.md), not here.", ""]
     for name, (title, cli) in EXAMPLES.items():
         if args.only and name not in args.only:
             continue
@@ -122,8 +123,7 @@ def main() -> None:
         contact_sheet(mp4, title, IMAGES / f"{name}.jpg")
         print(f"{name}: {took:.1f} s", flush=True)
         lines += [f"## {title}", "", "```bash", shlex.join(cmd), "```", "",
-                  f"![{name}](img/examples/{name}.jpg)", "",
-                  f"{took:.0f} s on a 2-core CPU.", ""]
+                  f"![{name}](img/examples/{name}.jpg)", ""]
     if not args.only:
         Path("docs/examples.md").write_text("\n".join(lines))
 

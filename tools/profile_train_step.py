@@ -15,7 +15,8 @@ import torch
 
 def main() -> None:
     p = argparse.ArgumentParser()
-    p.add_argument("--batch", type=int, default=48)
+    p.add_argument("--batch", type=int, nargs="+", default=[48])
+    p.add_argument("--no-table", action="store_true", help="skip the profiler tables")
     p.add_argument("--frames", type=int, default=65)
     p.add_argument("--steps", type=int, default=6)
     p.add_argument("--device", default="cuda")
@@ -23,8 +24,6 @@ def main() -> None:
     from phonofilm.models.system import System, system_preset
     from phonofilm.models.text import TextEncoder
     from phonofilm.train.config import train_preset
-    from phonofilm.train.steps import transformer_step
-    from phonofilm.train.trainer import _update_ema
 
     dev = torch.device(a.device)
     torch.backends.cuda.matmul.allow_tf32 = True
@@ -37,7 +36,15 @@ def main() -> None:
     opt = torch.optim.AdamW(system.transformer.parameters(), lr=1e-4)
     ema = {k: v.detach().clone().float() for k, v in system.transformer.state_dict().items()}
     gen = torch.Generator(dev).manual_seed(0)
-    b, t = a.batch, a.frames
+    t = a.frames
+    for b in a.batch:
+        run_size(a, b, t, system, text, opt, ema, cfg, gen, dev)
+
+
+def run_size(a, b, t, system, text, opt, ema, cfg, gen, dev) -> None:
+    """Timings (and, unless --no-table, profiler tables) for batch size b of t-frame clips."""
+    from phonofilm.train.steps import encode_latents, transformer_step
+    from phonofilm.train.trainer import _update_ema
 
     def batch(i: int) -> dict:
         return {"video": torch.randint(0, 255, (b, t, 72, 128, 3), dtype=torch.uint8),
@@ -55,7 +62,6 @@ def main() -> None:
         sync()
         return out, time.time() - s
 
-    from phonofilm.train.steps import encode_latents
     for i in range(a.steps):
         bt = batch(i)
         _, te = timed(encode_latents, system, bt, dev)
@@ -65,8 +71,10 @@ def main() -> None:
         _, ts = timed(transformer_step, system, system.transformer, text, opt, bt, cfg, gen, dev)
         _, ts2 = timed(transformer_step, system, system.transformer, text, opt, bt, cfg, gen, dev)
         _, tm = timed(_update_ema, ema, system.transformer, 0.998, 100)
-        print(f"step {i}: vae fp32 {te*1e3:.0f} ms, vae bf16 {tb*1e3:.0f} ms, text {tt*1e3:.0f} ms, "
+        print(f"batch {b} step {i}: vae fp32 {te*1e3:.0f} ms, vae bf16 {tb*1e3:.0f} ms, text {tt*1e3:.0f} ms, "
               f"step(first, encodes) {ts*1e3:.0f} ms, step(echo) {ts2*1e3:.0f} ms, ema {tm*1e3:.0f} ms", flush=True)
+    if a.no_table:
+        return
     bt = batch(99)
     transformer_step(system, system.transformer, text, opt, bt, cfg, gen, dev)
     from torch.profiler import ProfilerActivity, profile
