@@ -104,14 +104,10 @@ def main() -> None:
     args = ap.parse_args()
     make_inputs()
     args.work.mkdir(parents=True, exist_ok=True)
-    lines = ["# Examples", "", "Made by the shipped model with the commands shown (`python tools/examples.py`",
-             "regenerates every one). Each sheet: six frames across the clip over its sound envelope (0 to −60 dB).",
-             "Speed is measured by `benchmarks/generate.py` (docs/model-card.md), not here.", ""]
     for name, (title, cli) in EXAMPLES.items():
         if args.only and name not in args.only:
             continue
         mp4 = args.work / f"{name}.mp4"
-        cmd = ["phonofilm", "generate", *cli, "--out", f"{name}.mp4"]
         run = [sys.executable, "-m", "phonofilm", "generate", *cli, "--out", str(mp4)]
         if args.checkpoint:
             run += ["--checkpoint", args.checkpoint]
@@ -119,13 +115,22 @@ def main() -> None:
         proc = subprocess.run(run, capture_output=True, text=True)
         if proc.returncode != 0:
             raise SystemExit(f"{name} failed:\n{proc.stderr[-2000:]}")
-        took = time.time() - start
         contact_sheet(mp4, title, IMAGES / f"{name}.jpg")
-        print(f"{name}: {took:.1f} s", flush=True)
-        lines += [f"## {title}", "", "```bash", shlex.join(cmd), "```", "",
-                  f"![{name}](img/examples/{name}.jpg)", ""]
-    if not args.only:
-        Path("docs/examples.md").write_text("\n".join(lines))
+        print(f"{name}: {time.time() - start:.1f} s", flush=True)
+    write_page()
+
+
+def write_page() -> None:
+    """docs/examples.md: every example whose sheet exists, with the exact command."""
+    lines = ["# Examples", "", "Made by the shipped model with the commands shown (`python tools/examples.py`",
+             "regenerates every one). Each sheet: six frames across the clip over its sound envelope (0 to −60 dB).",
+             "Speed is measured by `benchmarks/generate.py` (docs/model-card.md), not here.", ""]
+    for name, (title, cli) in EXAMPLES.items():
+        if (IMAGES / f"{name}.jpg").exists():
+            cmd = ["phonofilm", "generate", *cli, "--out", f"{name}.mp4"]
+            lines += [f"## {title}", "", "```bash", shlex.join(cmd), "```", "",
+                      f"![{name}](img/examples/{name}.jpg)", ""]
+    Path("docs/examples.md").write_text("\n".join(lines))
 
 
 if __name__ == "__main__":
