@@ -62,16 +62,16 @@ def test_eval_clips_writes_reports(tmp_path: Path, capsys: pytest.CaptureFixture
 
 
 @pytest.mark.slow
-def test_eval_model_generates_and_scores_every_capability(tmp_path: Path, tiny_checkpoint: Path,
-                                                          capsys: pytest.CaptureFixture[str]) -> None:
+def test_eval_model_generates_and_scores_every_capability(tmp_path: Path, tiny_checkpoint: Path) -> None:
     out = tmp_path / "ours"
     _run(["eval", "--model", str(tiny_checkpoint), "--suite", "all", "--per-capability", "1", "--steps", "2",
           "--out", str(out)])
     report = json.loads((out / "report.json").read_text())
     caps = {c["capability"] for c in report["clips"]}
-    # the tiny model has no cameo encoder: it refuses cameo prompts with a code instead of faking them
-    assert caps == {"physics", "effects_sync", "dialogue", "ambience", "styles", "multi_shot", "image_to_video"}
-    assert "cameo_unsupported" in capsys.readouterr().out
+    assert caps == {"physics", "effects_sync", "dialogue", "ambience", "styles", "multi_shot", "image_to_video",
+                    "cameo"}
+    cameo = json.loads((out / "clips" / "cameo-000.json").read_text())
+    assert cameo["reference"] == "cameo-000.ref.mp4" and cameo["generation"]["cameos"]  # the recording was used
     side = json.loads((out / "clips" / "image_to_video-000.json").read_text())
     assert side["image"] == "image_to_video-000.image.png" and side["generation"]["mode"] == "joint"
     sep = tmp_path / "separate"

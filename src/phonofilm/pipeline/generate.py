@@ -177,7 +177,7 @@ class Pipeline:
         if context is not None:  # an extension: the source's tail is the first chunk's context
             zv[:, :, : context[0].shape[2]], za[..., : context[1].shape[-1]] = context
         self.last_chunks = []
-        reference = ref_audio = None
+        reference = ref_image = ref_audio = None
         for chunk in plan.chunks:
             def chunk_report(f: float, stage: str, i: int = chunk.index) -> None:
                 n = len(plan.chunks)
@@ -188,10 +188,13 @@ class Pipeline:
             v, a = out["video"], out["audio"]
             if chunk.index == 0:  # the first window sets the look (and level) every later one keeps
                 reference = long.channel_statistics(v[:, :, 1:] if v.shape[2] > 1 else v, (0, 2, 3, 4))
+                ref_image = (v[:, :, 1:] if v.shape[2] > 1 else v).mean(dim=2, keepdim=True)
                 ref_audio = long.channel_statistics(a, (0, 2))
             else:
                 if self.long.match_video_stats and v.shape[2] > 1:
                     v = long.match_new(v, reference, (0, 2, 3, 4), chunk.context, skip=1)
+                if self.long.match_mean_image and v.shape[2] > 1:
+                    v = long.match_mean_image(v, ref_image, chunk.context, skip=1)
                 if self.long.match_audio_stats:
                     a = long.match_new(a, ref_audio, (0, 2), chunk.audio_context)
             self.last_chunks.append({"x": x, "cond_v": cond_v, "cond_a": cond_a, "video": v, "audio": a})

@@ -31,6 +31,7 @@ class LongConfig:
     context_seconds: float = 1.0  # overlap given clean to the next chunk (rounded to latent frames)
     match_video_stats: bool = True  # new chunks' video latents take chunk 1's per-channel mean / std
     match_audio_stats: bool = False  # (off: sound level legitimately changes with events)
+    match_mean_image: bool = True  # new chunks' time-averaged video latent moved to chunk 1's (the set stays)
     audio_decode_window: int = 512  # audio latents decoded at a time (16 s) ...
     audio_decode_margin: int = 32  # ... with this much context either side, cut away after decoding
 
@@ -99,6 +100,18 @@ def match_new(z: Tensor, reference: tuple[Tensor, Tensor] | None, dims: tuple[in
     out = z.clone()
     tail = z.narrow(axis, new, z.shape[axis] - new)
     out.narrow(axis, new, z.shape[axis] - new).copy_((tail - stats[0]) / stats[1] * reference[1] + reference[0])
+    return out
+
+
+def match_mean_image(z: Tensor, reference: Tensor, new: int, skip: int = 0) -> Tensor:
+    """Video latents z [B, C, F, h, w] with positions ≥ `new` shifted so that their mean over time
+    (measured over positions ≥ `skip`) equals `reference` [B, C, 1, h, w], the first chunk's: what stays
+    in place — the set, the light — keeps its look; what moves keeps its motion."""
+    if reference is None:
+        return z
+    shift = reference - z[:, :, skip:].mean(dim=2, keepdim=True)
+    out = z.clone()
+    out[:, :, new:] += shift
     return out
 
 
