@@ -7,13 +7,14 @@ import dataclasses
 import numpy as np
 import torch
 
+from phonofilm.diffusion.patchify import audio_prefix_latents
 from phonofilm.models.reference import REFERENCE_FRAMES, REFERENCE_HEIGHT, REFERENCE_WIDTH
 from phonofilm.models.system import System, system_preset
 from phonofilm.models.text import TextEncoder
 from phonofilm.train.batches import WorldBatches
 from phonofilm.train.cameos import collate_cameos, pick_cameos, recording
 from phonofilm.train.config import DataConfig, train_preset
-from phonofilm.train.steps import audio_prefix_latents, clean_masks, encode_cameos, transformer_step
+from phonofilm.train.steps import clean_masks, encode_cameos, transformer_step
 from phonofilm.world.cameo import make_recording, recording_seed
 from phonofilm.world.identities import IDENTITY_NAMES
 
@@ -64,7 +65,7 @@ def test_continuation_masks_cover_video_and_the_matching_audio() -> None:
     assert (k >= 1).all() and (k <= f // 2).all() and len(set(k.tolist())) > 1
     assert (cond_v == (torch.arange(f)[None] < k[:, None])).all()  # a prefix, never a gap
     assert cond_a.sum(1).tolist() == [audio_prefix_latents(int(x)) for x in k]
-    assert audio_prefix_latents(1) == 2 and audio_prefix_latents(3) == 18
+    assert audio_prefix_latents(0) == 0 and audio_prefix_latents(1) == 2 and audio_prefix_latents(3) == 18
 
 
 def test_cameo_batches_train_the_reference_encoder() -> None:

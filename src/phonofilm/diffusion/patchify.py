@@ -32,6 +32,15 @@ class VideoGrid:
         return self.frames * self.rows * self.cols
 
 
+def audio_prefix_latents(latent_frames):
+    """Audio latents under the first `latent_frames` video latent frames (int or integer tensor).
+
+    The causal video VAE codes frame 0 alone, then 4 frames per latent; audio has 2 latents per frame
+    (1000 samples per frame, 500 per latent): so k latent frames ↔ 2 + 8(k − 1) audio latents (0 ↔ 0).
+    """
+    return (2 + 8 * (latent_frames - 1)) * (latent_frames > 0)
+
+
 def _ceil_div(a: int, b: int) -> int:
     return -(-a // b)
 

@@ -21,6 +21,8 @@ from dataclasses import dataclass
 import torch
 from torch import Tensor
 
+from phonofilm.diffusion.patchify import audio_prefix_latents
+
 
 @dataclass(frozen=True)
 class LongConfig:
@@ -41,9 +43,7 @@ def frames_for(latent_frames: int) -> int:
     return 0 if latent_frames <= 0 else 1 + 4 * (latent_frames - 1)
 
 
-def audio_latents(latent_frames: int) -> int:
-    """Audio latents matching the first `latent_frames` latent video frames: 2 + 8(k − 1) (0 → 0)."""
-    return 2 * frames_for(latent_frames)
+audio_latents = audio_prefix_latents  # audio under the first k latent frames: 2 + 8(k − 1), as in training
 
 
 def latent_frames_for(frames: int) -> int:

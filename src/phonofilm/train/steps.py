@@ -15,6 +15,7 @@ from phonofilm.diffusion.flow import (
     sample_timesteps,
     velocity_target,
 )
+from phonofilm.diffusion.patchify import audio_prefix_latents
 from phonofilm.models.reference import CameoInput
 from phonofilm.models.system import System
 from phonofilm.models.text import TextEncoder, pooled_embeddings
@@ -78,15 +79,6 @@ def encode_latents(system: System, batch: dict, device: torch.device, chunk: int
         zvs.append(system.video_vae.normalize(system.video_vae.encode(frames).mean))
         zas.append(system.audio_vae.normalize(system.audio_vae.encode_audio(wave).mean))
     return torch.cat(zvs), torch.cat(zas)
-
-
-def audio_prefix_latents(latent_frames: int) -> int:
-    """Audio latents covering the first `latent_frames` video latent frames (frame 0 alone, then 4 each).
-
-    1000 samples per frame and 500 per audio latent: latent frame 0 (one frame) ↔ 2 audio latents, each
-    later latent frame (four frames) ↔ 8.
-    """
-    return 0 if latent_frames <= 0 else 2 + 8 * (latent_frames - 1)
 
 
 @torch.no_grad()
@@ -157,8 +149,7 @@ def clean_masks(cfg: TrainConfig, gen: torch.Generator, b: int, f: int, n_audio:
     k = torch.randint(1, f // 2 + 1, (b,), generator=gen, device=device)
     frames = torch.arange(f, device=device)[None]
     cond_v |= cont[:, None] & (frames < k[:, None])
-    n_a = 2 + 8 * (k - 1)  # audio_prefix_latents(k)
-    cond_a = cont[:, None] & (torch.arange(n_audio, device=device)[None] < n_a[:, None])
+    cond_a = cont[:, None] & (torch.arange(n_audio, device=device)[None] < audio_prefix_latents(k)[:, None])
     return cond_v, cond_a
 
 
