@@ -14,7 +14,7 @@ import torch
 from phonofilm.media.conform import FPS, conform
 from phonofilm.models.reference import REFERENCE_FRAMES, REFERENCE_HEIGHT, REFERENCE_WIDTH, CameoInput
 from phonofilm.models.system import System
-from phonofilm.models.text import TextEncoder, pooled_embeddings
+from phonofilm.models.text import TextEncoder
 from phonofilm.pipeline.request import Cameo, UnsupportedRequest
 
 
@@ -45,7 +45,7 @@ def encode_cameos(system: System, text_encoder: TextEncoder, cameos: tuple[Cameo
     limit = system.config.transformer.max_cameos
     if len(cameos) > limit:
         raise ValueError(f"{len(cameos)} cameos given; this model takes at most {limit} per video")
-    from phonofilm.train.steps import encode_latents
+    from phonofilm.train.steps import encode_cameos as encode_batch
 
     videos, audios = [], []
     for cameo in cameos:
@@ -54,8 +54,6 @@ def encode_cameos(system: System, text_encoder: TextEncoder, cameos: tuple[Cameo
                        REFERENCE_FRAMES)
         videos.append(v)
         audios.append(a)
-    batch = {"video": torch.from_numpy(np.stack(videos)), "audio": torch.from_numpy(np.stack(audios))}
-    zv, za = encode_latents(system, batch, device)
-    names = pooled_embeddings(text_encoder, [c.name for c in cameos]).to(device)
-    mask = torch.ones(1, len(cameos), dtype=torch.bool, device=device)
-    return CameoInput(zv[None], za[None], names[None], mask)
+    batch = {"video": torch.from_numpy(np.stack(videos)), "audio": torch.from_numpy(np.stack(audios)),
+             "names": [c.name for c in cameos], "where": torch.tensor([[0, k] for k in range(len(cameos))])}
+    return encode_batch(system, text_encoder, batch, 1, device)  # as training encodes a batch's recordings
