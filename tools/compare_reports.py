@@ -1,6 +1,7 @@
 """Side-by-side table of several `phonofilm eval` reports (the model card's score table).
 
-Usage: python tools/compare_reports.py NAME=DIR [NAME=DIR ...] [--out table.md]
+Usage: python tools/compare_reports.py NAME=PATH [NAME=PATH ...] [--out table.md]
+PATH: a report.json, or the folder `phonofilm eval --out` wrote it into.
 Each cell is "mean (measured/total)"; "–" where no clip was measurable.
 """
 
@@ -13,13 +14,14 @@ from pathlib import Path
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
-    ap.add_argument("reports", nargs="+", help="NAME=DIR pairs, DIR holding report.json")
+    ap.add_argument("reports", nargs="+", help="NAME=PATH pairs: a report.json or the folder holding it")
     ap.add_argument("--out", type=Path, default=None)
     args = ap.parse_args()
     runs = {}
     for item in args.reports:
         name, _, path = item.partition("=")
-        runs[name] = json.loads((Path(path) / "report.json").read_text())["summary"]
+        file = Path(path) / "report.json" if Path(path).is_dir() else Path(path)
+        runs[name] = json.loads(file.read_text())["summary"]
     rows = []
     caps = sorted({c for s in runs.values() for c in s})
     header = "| capability | metric | ideal | fails at | " + " | ".join(runs) + " |"

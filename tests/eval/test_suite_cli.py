@@ -92,3 +92,19 @@ def test_bad_eval_requests_say_what_is_wrong(tmp_path: Path) -> None:
         _run(["eval", "--model", "default", "--suite", "physics", "--mode", "sideways"])
     with pytest.raises((UserError, typer.Exit, FileNotFoundError)):
         _run(["eval", "--clips", str(tmp_path / "missing")])
+
+
+def test_world_through_a_model_scores_its_autoencoders_reconstruction(tmp_path: Path, tiny_checkpoint: Path) -> None:
+    out = tmp_path / "ceiling"
+    _run(["eval", "--suite", "image_to_video", "--limit", "1", "--world", "--through", str(tiny_checkpoint),
+          "--out", str(out)])
+    side = json.loads(next((out / "clips").glob("*.json")).read_text())
+    assert side["generation"]["reconstruction"] == "video + audio autoencoders only (no diffusion)"
+    assert side["image"].endswith(".image.png")  # the given frame stays the world's own
+    report = json.loads((out / "report.json").read_text())
+    # untrained autoencoders cannot give the first frame back (the world's own clip scores > 30 dB)
+    assert report["summary"]["image_to_video"]["first_frame_psnr"]["mean"] < 20
+    with pytest.raises(UserError, match="--through MODEL goes with --world"):
+        _run(["eval", "--suite", "physics", "--model", str(tiny_checkpoint), "--through", str(tiny_checkpoint)])
+    with pytest.raises(UserError, match="--through-parts takes"):
+        _run(["eval", "--suite", "physics", "--world", "--through", str(tiny_checkpoint), "--through-parts", "pixels"])

@@ -17,6 +17,10 @@ def eval_command(
     suite: str = typer.Option(None, help="Benchmark suite: a capability (physics, dialogue, ...) or 'all'."),
     world: bool = typer.Option(False, help="With --suite: render the suite's world ground truth and score it."),
     model: str = typer.Option(None, help="With --suite: 'default', a checkpoint directory or 'untrained:small'."),
+    through: str = typer.Option(None, help="With --world: pass each world clip through this model's "
+                                "autoencoders and upsampler (the ceiling they put on generation)."),
+    through_parts: str = typer.Option("video,audio", help="With --through: the autoencoders to pass through "
+                                      "(video, audio, both, or 'none': the model canvas and upsampler alone)."),
     mode: str = typer.Option("joint", help="With --model: joint | separate (video first, then audio from it)."),
     per_capability: int = typer.Option(0, help="Use only the first N prompts of each capability (0 = all)."),
     steps: int = typer.Option(None, help="With --model: denoising steps (default: the preset's)."),
@@ -36,17 +40,30 @@ def eval_command(
         if suite is not None:
             if world == (model is not None):
                 raise UserError("--suite needs exactly one of --world (the ground truth) or --model CHECKPOINT")
+            if through is not None and not world:
+                raise UserError("--through MODEL goes with --world (world clips through the model's autoencoders)")
             root = prompts or suites.PROMPTS_DIR
             from phonofilm.eval.runner import per_capability as pick
 
             chosen = pick(suites.load_suite(suite, root), per_capability)[: limit or None]
             clips = out / "clips"
             if world:
-                typer.echo(f"rendering {len(chosen)} world clips of suite {suite!r} into {clips}")
-                suites.render_world(chosen, clips)
+                typer.echo(f"rendering {len(chosen)} world clips of suite {suite!r} into {clips}"
+                           + (f" through {through} ({through_parts})" if through else ""))
+                from phonofilm.eval.runner import build_reconstructor
+
+                parts = _parts(through_parts)
+                suites.render_world(chosen, clips, build_reconstructor(through, parts) if through else None)
             else:
                 _generate(model, chosen, clips, mode, steps)
         _score_folder(clips, reference, out, f"phonofilm eval: {clips}")
+
+
+def _parts(text: str) -> tuple[str, ...]:
+    parts = tuple(p.strip() for p in text.split(",") if p.strip() and p.strip() != "none")
+    if set(parts) - {"video", "audio"}:
+        raise UserError(f"--through-parts takes video, audio, both (video,audio) or none; got {text!r}")
+    return parts
 
 
 def _generate(model: str, chosen: list, clips: Path, mode: str, steps: int | None) -> None:

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from phonofilm.eval.suite import BenchmarkPrompt
 from phonofilm.pipeline.request import Cameo, GenerationRequest, Generator, UnsupportedRequest
+from phonofilm.world.clip import Clip
 from phonofilm.world.scene import Scene
 
 
@@ -89,3 +90,17 @@ def build_generator(spec: str) -> Generator:
         system = System(system_preset(spec.split(":", 1)[1])).eval().requires_grad_(False)
         return Pipeline(system, {"train_config": "untrained"}, spec)
     return load_generator(spec)
+
+
+def build_reconstructor(spec: str, parts: tuple[str, ...] = ("video", "audio")
+                        ) -> Callable[[Clip, int, int], tuple[Clip, dict]]:
+    """A model's autoencoders (those in `parts`) and delivery as a clip → clip function for
+    `render_world(..., through=)`: the ceiling they put on every score, with no diffusion in the way."""
+    from functools import partial
+
+    from phonofilm.pipeline.generate import Pipeline
+
+    pipeline = build_generator(spec)
+    if not isinstance(pipeline, Pipeline):
+        raise ValueError(f"--through {spec!r} is not a phonofilm checkpoint with autoencoders")
+    return partial(pipeline.reconstruct, parts=parts)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -90,8 +90,14 @@ def load_suite(name: str, root: Path = PROMPTS_DIR) -> list[BenchmarkPrompt]:
     return out
 
 
-def render_world(prompts: Iterable[BenchmarkPrompt], out: Path) -> list[Path]:
-    """Render each prompt's scene through the world into `out` (mp4 + eval sidecar, references beside)."""
+def render_world(prompts: Iterable[BenchmarkPrompt], out: Path,
+                 through: Callable[[Clip, int, int], tuple[Clip, dict]] | None = None) -> list[Path]:
+    """Render each prompt's scene through the world into `out` (mp4 + eval sidecar, references beside).
+
+    `through(clip, width, height) -> (clip, metadata)` replaces each answer before it is written: e.g. a
+    model's autoencoders (`runner.build_reconstructor`), to measure the ceiling they put on generation.
+    References and first-frame images stay the world's own.
+    """
     from phonofilm.media import encode_image, write_mp4
     from phonofilm.world.make import make_clip
 
@@ -107,6 +113,8 @@ def render_world(prompts: Iterable[BenchmarkPrompt], out: Path) -> list[Path]:
         if p.image == "first_frame":
             (out / f"{p.id}.image.png").write_bytes(encode_image(clip.frames[0]))
             meta["image"] = f"{p.id}.image.png"
+        if through is not None:
+            clip, meta["generation"] = through(clip, p.width, p.height)
         write_mp4(out / f"{p.id}.mp4", clip.frames, clip.fps, clip.audio, clip.sample_rate)
         (out / f"{p.id}.json").write_text(json.dumps(meta))
         written.append(out / f"{p.id}.mp4")

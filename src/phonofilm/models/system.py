@@ -128,17 +128,40 @@ def save_system(directory: str | Path, system: System, record: dict[str, Any],
     return save_checkpoint(directory, modules, system.config.to_dict(), record, dtype=dtype)
 
 
+def load_modules(system: System, ck: Checkpoint, source: str | Path, absent_ok: tuple[str, ...] = (),
+                 new_prefixes: tuple[str, ...] = ()) -> set[str]:
+    """Load `ck`'s weights into `system`, module by module (fp32); returns the modules it had.
+
+    Every saved weight must fit and every weight of the module must be saved, except modules named in
+    `absent_ok` (left as they are) and parameters under `new_prefixes` (parts newer than the
+    checkpoint, e.g. "reference_encoder."). Buffers derived from the config (mel filterbanks, windows)
+    are not persistent, so every key counts.
+    """
+    has = {k.split(".", 1)[0] for k in ck.tensors}
+    for name in MODULES:
+        if name not in has:
+            if name in absent_ok:
+                continue
+            raise CheckpointError(f"checkpoint {source} has no {name}; it has {sorted(has)}")
+        state = {k: v.float() if v.is_floating_point() else v for k, v in ck.state_dict(name).items()}
+        missing, unexpected = getattr(system, name).load_state_dict(state, strict=False)
+        missing = [k for k in missing if not k.startswith(new_prefixes)] if new_prefixes else missing
+        if missing or unexpected:
+            raise CheckpointError(
+                f"checkpoint {source} does not match the config for {name}: "
+                f"missing {missing[:5]}, unexpected {unexpected[:5]}")
+    return has & set(MODULES)
+
+
+def history_row(record: dict[str, Any]) -> dict[str, Any]:
+    """One finished run of a training record, as a row of the next run's `history`."""
+    keep = ("train_config", "steps", "stage", "data", "hardware", "wall_seconds", "torch")
+    return {k: record[k] for k in keep if k in record}
+
+
 def load_system(path: str | Path, device: str | torch.device = "cpu") -> tuple[System, dict[str, Any]]:
     """Rebuild the networks from a checkpoint (fp32, eval mode) → (system, training record)."""
     ck: Checkpoint = load_checkpoint(path)
     system = System(SystemConfig.from_dict(ck.config))
-    for name in MODULES:
-        module = getattr(system, name)
-        state = {k: v.float() if v.is_floating_point() else v for k, v in ck.state_dict(name).items()}
-        # buffers derived from the config (mel filterbanks, windows) are not persistent, so every key counts
-        missing, unexpected = module.load_state_dict(state, strict=False)
-        if missing or unexpected:
-            raise CheckpointError(
-                f"checkpoint {path} does not match its own config for {name}: "
-                f"missing {missing[:5]}, unexpected {unexpected[:5]}")
+    load_modules(system, ck, path)
     return system.to(device).eval().requires_grad_(False), ck.record

@@ -129,6 +129,33 @@ class Pipeline:
         return GenerationResult(clip, meta)
 
     # -- planning -----------------------------------------------------------------------------------------
+    def reconstruct(self, clip: Clip, width: int, height: int, preset: str = "sora-2",
+                    parts: tuple[str, ...] = ("video", "audio")) -> tuple[Clip, dict]:
+        """`clip` through this model's delivery path without diffusion: conformed to the canvas `preset`
+        uses for width × height, through the autoencoders named in `parts` ("video": the video VAE,
+        "audio": the audio VAE and vocoder; none: the canvas alone), upsampled. The best a generation
+        can look and sound; each part's share of the loss shows when they are taken one at a time."""
+        from phonofilm.train.steps import video_to_model
+
+        if unknown := set(parts) - {"video", "audio"}:
+            raise ValueError(f"reconstruct parts must be 'video' and/or 'audio', got {sorted(unknown)}")
+        fps, vae, avae = self.system.config.fps, self.system.video_vae, self.system.audio_vae
+        w, h = working_size(width, height, generation_preset(preset).model_area)
+        out = max(1, round(clip.duration * fps))
+        canvas = Canvas(w, h, long.frames_for(long.latent_frames_for(out)), out)
+        video, wave = conform(clip.frames, clip.fps, clip.audio, clip.sample_rate, w, h, canvas.frames)
+        with torch.inference_mode():
+            frames = video_to_model(torch.from_numpy(video)[None], self.device)[0]
+            audio = torch.from_numpy(wave).to(self.device)
+            if "video" in parts:
+                frames = vae.decode(vae.encode(frames[None]).mean, chunk=4)[0]
+            if "audio" in parts:
+                audio = avae.decode_audio(avae.encode_audio(audio[None]).mean, self.system.vocoder)[0]
+            request = GenerationRequest(clip.caption or "reconstruction", clip.duration, width, height)
+            result, meta = self._deliver(frames, audio, request, canvas)
+        how = " + ".join(parts) + " autoencoders" if parts else "canvas"
+        return result, {**meta, "reconstruction": f"{how} only (no diffusion)"}
+
     def _plan(self, request: GenerationRequest) -> tuple[Plan, tuple[torch.Tensor, torch.Tensor] | None]:
         """Canvas, chunks and storyboard; for an extension also the source tail's clean latents."""
         cfg = self.system.config

@@ -116,13 +116,16 @@ def train_vocoder_step(
     optimizer: torch.optim.Optimizer,
     wave: Tensor,
     cfg: VocoderLossConfig | None = None,
+    mel: Tensor | None = None,
 ) -> dict[str, float]:
-    """One optimisation step on waves [N, S] (or [B, C, S], channels batched) from their own log-mels."""
+    """One optimisation step on waves [N, S] (or [B, C, S], channels batched), vocoded from their own
+    log-mels or from `mel` [N, M, S // hop] (e.g. an autoencoder's reconstruction of them)."""
     cfg = cfg or VocoderLossConfig()
     vocoder.train()
     wave = wave.reshape(-1, wave.shape[-1])
-    with torch.no_grad():
-        mel = logmel(wave)  # [N, M, S // hop]
+    if mel is None:
+        with torch.no_grad():
+            mel = logmel(wave)  # [N, M, S // hop]
     pred = vocoder(mel)  # [N, (S // hop) × hop]
     loss, logs = vocoder_loss(pred, wave[:, : pred.shape[-1]], logmel, cfg)
     logs["grad_norm"] = _step(vocoder, optimizer, loss, cfg.max_grad_norm)

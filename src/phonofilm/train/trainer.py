@@ -91,27 +91,19 @@ def _init_from(run: Run, checkpoint: Path) -> None:
     A checkpoint without a transformer (autoencoders only, see `export_autoencoders`) starts the
     transformer from scratch; one from before cameos starts its reference encoder from scratch.
     """
-    from phonofilm.models.checkpoint import load_checkpoint
-    from phonofilm.models.system import SystemConfig
+    from phonofilm.models.checkpoint import CheckpointError, load_checkpoint
+    from phonofilm.models.system import SystemConfig, history_row, load_modules
 
     ck = load_checkpoint(checkpoint)
     config, record = SystemConfig.from_dict(ck.config), ck.record
     if config.preset != run.cfg.model:
         raise ValueError(f"--init {checkpoint} is a {config.preset!r} model; config "
                          f"{run.cfg.name!r} trains {run.cfg.model!r}")
-    has = {k.split(".", 1)[0] for k in ck.tensors}
-    for name in ("video_vae", "audio_vae", "vocoder", "transformer"):
-        if name not in has:
-            if name != "transformer":
-                raise ValueError(f"--init {checkpoint} has no {name}; it has {sorted(has)}")
-            continue
-        module = getattr(run.system, name)
-        state = {k: v.float() if v.is_floating_point() else v for k, v in ck.state_dict(name).items()}
-        missing, unexpected = module.load_state_dict(state, strict=False)
-        missing = [k for k in missing if not k.startswith("reference_encoder.")]
-        if missing or unexpected:
-            raise ValueError(f"--init {checkpoint} does not fit config {run.cfg.name!r} in {name}: "
-                             f"missing {missing[:5]}, unexpected {unexpected[:5]}")
+    try:
+        has = load_modules(run.system, ck, checkpoint, absent_ok=("transformer",),
+                           new_prefixes=("reference_encoder.",))
+    except CheckpointError as e:
+        raise ValueError(f"--init does not fit config {run.cfg.name!r}: {e}") from None
     vv, av = config.video_vae, config.audio_vae
     run.latent_stats = {"video": (vv.latent_mean, vv.latent_std), "audio": (av.latent_mean, av.latent_std)}
     run.system.with_latent_stats(run.latent_stats["video"], run.latent_stats["audio"])
@@ -121,8 +113,7 @@ def _init_from(run: Run, checkpoint: Path) -> None:
         run.steps_done = {"autoencoders": run.steps_done.get("autoencoders", 0)}
     if run.cfg.distill.steps == 0 or run.cfg.transformer.steps > 0:
         run.steps_done.pop("distill", None)  # more flow-matching training undoes a distillation
-    keep = ("train_config", "steps", "stage", "data", "hardware", "wall_seconds", "torch")
-    run.history = [*record.get("history", []), {k: record[k] for k in keep if k in record}]
+    run.history = [*record.get("history", []), history_row(record)]
     more = run.cfg.transformer.steps > run.steps_done.get("transformer", 0)
     run.stage = "transformer" if more or run.cfg.distill.steps == 0 else "distill"
     run.step = 0 if run.stage == "distill" else run.steps_done.get("transformer", 0)
