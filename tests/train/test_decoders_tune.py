@@ -1,0 +1,69 @@
+"""`python -m phonofilm.train.decoders`: fine-tunes the decoding parts of a trained system, keeps the rest."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from phonofilm.models.system import load_system
+from phonofilm.train import decoders as tune
+
+SMALL = {"steps": 3, "minutes": None, "audio_batch": 2, "crop_frames": 64, "scene_seconds": 1.0, "scenes": 1,
+         "video_batch": 1, "video_frames": 5, "sizes": ((32, 24),), "size_weights": (1.0,), "lr": 1e-3, "warmup": 1,
+         "eval_clips": 1, "eval_seconds": 0.5}
+
+
+def _changed(a: torch.nn.Module, b: torch.nn.Module) -> bool:
+    sa, sb = a.state_dict(), b.state_dict()
+    return not all(torch.equal(sa[k], sb[k]) for k in sa)
+
+
+@pytest.mark.parametrize("parts", [("vocoder",), ("video_decoder",), ("vocoder", "video_decoder")])
+def test_only_the_named_decoders_change_and_the_run_is_recorded(tmp_path: Path, tiny_checkpoint: Path,
+                                                                 parts: tuple[str, ...]) -> None:
+    run = tune.tune_decoders(tiny_checkpoint, tmp_path / "out", tune.DecoderTuneConfig(parts=parts, **SMALL),
+                             log=lambda _: None)
+    before, _ = load_system(tiny_checkpoint)
+    after, record = load_system(tmp_path / "out")
+    assert _changed(before.vocoder, after.vocoder) == ("vocoder" in parts)
+    assert _changed(before.video_vae.decoder, after.video_vae.decoder) == ("video_decoder" in parts)
+    # the latent space stays put: encoders, audio VAE and transformer are untouched
+    for module in (before.video_vae.encoder, before.audio_vae, before.transformer):
+        twin = after.get_submodule(next(n for n, m in before.named_modules() if m is module))
+        assert not _changed(module, twin)
+    assert set(record["decoders"]) == set(parts) and run["steps"] == 3
+    assert ("video_moving_psnr" in run["held_out"]) == ("video_decoder" in parts)
+    assert ("griffin_lim_mel_l1" in run["held_out"]) == ("vocoder" in parts)
+    assert record["history"][-1]["train_config"] == "fixture"  # the run it started from
+
+
+def test_sound_alone_is_the_clips_sound_and_crops_are_cut_from_it() -> None:
+    from phonofilm.world.make import make_clip
+    from phonofilm.world.sampler import sample_scene
+
+    clip = make_clip(sample_scene(5, duration=1.0), 32, 24)
+    assert (tune.render_sound(5, 1.0) == clip.audio).all()  # no picture drawn, same sound
+    cfg = tune.DecoderTuneConfig(audio_batch=4, scenes=2, crop_frames=32, scene_seconds=1.0)
+    crops = tune.crop_batch(cfg, 125, np.random.default_rng(0))
+    assert crops.shape == (4, 2, 32 * 125) and crops.abs().sum() > 0
+
+
+def test_motion_weighting_marks_what_moves() -> None:
+    x = -torch.ones(1, 3, 5, 8, 8)
+    x[:, :, 2, 3, 3] = 1.0  # one pixel lights up in frame 2 only
+    m = tune.motion_map(x)[0, 0]
+    assert m[1, 3, 3] == m[2, 3, 3] == m[3, 3, 3] == 1 and m[0].sum() == m[4].sum() == 0 and m[:, 0, 0].sum() == 0
+
+
+def test_bad_settings_are_refused(tmp_path: Path, tiny_checkpoint: Path) -> None:
+    with pytest.raises(ValueError, match="multiple of 4"):
+        tune.DecoderTuneConfig(crop_frames=30)
+    with pytest.raises(ValueError, match="subset of"):
+        tune.DecoderTuneConfig(parts=("transformer",))
+    with pytest.raises(SystemExit):
+        tune.main(["--init", str(tiny_checkpoint), "--out", str(tiny_checkpoint)])
+    assert tune.main(["--init", str(tmp_path / "nothing"), "--out", str(tmp_path / "o"), "--max-steps", "1"]) == 2
+    assert tune.main(["--init", str(tiny_checkpoint), "--out", str(tmp_path / "o"), "--parts", "vae"]) == 2
