@@ -10,6 +10,7 @@ import torch
 
 from phonofilm.models.system import load_system
 from phonofilm.train import decoders as tune
+from phonofilm.train.autoencoders import motion_map
 
 SMALL = {"steps": 3, "minutes": None, "audio_batch": 2, "crop_frames": 64, "scene_seconds": 1.0, "scenes": 1,
          "video_batch": 1, "video_frames": 5, "sizes": ((32, 24),), "size_weights": (1.0,), "lr": 1e-3, "warmup": 1,
@@ -54,7 +55,7 @@ def test_sound_alone_is_the_clips_sound_and_crops_are_cut_from_it() -> None:
 def test_motion_weighting_marks_what_moves() -> None:
     x = -torch.ones(1, 3, 5, 8, 8)
     x[:, :, 2, 3, 3] = 1.0  # one pixel lights up in frame 2 only
-    m = tune.motion_map(x)[0, 0]
+    m = motion_map(x)[0, 0]
     assert m[1, 3, 3] == m[2, 3, 3] == m[3, 3, 3] == 1 and m[0].sum() == m[4].sum() == 0 and m[:, 0, 0].sum() == 0
 
 
@@ -67,3 +68,18 @@ def test_bad_settings_are_refused(tmp_path: Path, tiny_checkpoint: Path) -> None
         tune.main(["--init", str(tiny_checkpoint), "--out", str(tiny_checkpoint)])
     assert tune.main(["--init", str(tmp_path / "nothing"), "--out", str(tmp_path / "o"), "--max-steps", "1"]) == 2
     assert tune.main(["--init", str(tiny_checkpoint), "--out", str(tmp_path / "o"), "--parts", "vae"]) == 2
+
+
+def test_motion_weighting_counts_errors_on_moving_pixels_more() -> None:
+    from phonofilm.train.autoencoders import VAELossConfig, reconstruction_loss
+
+    x = -torch.ones(1, 3, 5, 8, 8)
+    x[:, :, 2, 3, 3] = 1.0  # a pixel that flashes
+    still, moving = x.clone(), x.clone()
+    still[:, :, :, 6, 6] += 0.5  # the same error on a still pixel ...
+    moving[:, :, 2, 3, 3] -= 0.5  # ... and on the moving one
+    plain, weighted = VAELossConfig(), VAELossConfig(motion_weight=4.0)
+    assert reconstruction_loss(still, x, plain)["l1"] > reconstruction_loss(moving, x, plain)["l1"]  # 5 frames vs 1
+    assert reconstruction_loss(moving, x, weighted)["l1"] > reconstruction_loss(moving, x, plain)["l1"]
+    assert "edge" in reconstruction_loss(moving, x, VAELossConfig(edge_weight=0.5))
+    assert "edge" not in reconstruction_loss(moving[:, :, 0], x[:, :, 0], VAELossConfig(edge_weight=0.5))  # audio

@@ -60,6 +60,9 @@ class TrainConfig:
     transformer: StageConfig = StageConfig(steps=20000, batch_size=16, lr=3e-4)
     distill: StageConfig = StageConfig(steps=0, batch_size=16, lr=1e-4)  # few-step (shortcut) stage
     latent_stat_batches: int = 8
+    # video VAE loss: extra L1 weight where pixels move, and an L1 of image gradients (train.autoencoders)
+    video_motion_weight: float = 0.0
+    video_edge_weight: float = 0.0
     ema_decay: float = 0.999
     p_first_frame: float = 0.15  # image-to-video: first latent frame given clean
     p_video_to_audio: float = 0.1  # video given clean, audio generated (the "separate synthesis" path)
@@ -95,6 +98,7 @@ TRAIN_PRESETS: MappingProxyType[str, TrainConfig] = MappingProxyType({
         transformer=StageConfig(steps=4, batch_size=2, lr=1e-3, warmup=1),
         distill=StageConfig(steps=2, batch_size=2, lr=1e-3, warmup=1),
         latent_stat_batches=1, log_every=1, checkpoint_every=4, ema_decay=0.9, eval_every=4, eval_size=(128, 72),
+        video_motion_weight=4.0, video_edge_weight=0.5,
     ),
     # resumable CPU training of the shipped model, session after session
     "small-cpu": _cfg(
@@ -102,13 +106,14 @@ TRAIN_PRESETS: MappingProxyType[str, TrainConfig] = MappingProxyType({
         autoencoders=StageConfig(steps=3000, batch_size=4, lr=3e-4),
         transformer=StageConfig(steps=30000, batch_size=4, lr=2e-4),
         distill=StageConfig(steps=3000, batch_size=4, lr=1e-4),
-        checkpoint_every=200, eval_every=1000,
+        video_motion_weight=4.0, video_edge_weight=0.5, checkpoint_every=200, eval_every=1000,
     ),
     # the shipped model on one H100/H200 in about 9 minutes (see docs/model-card.md)
     "small-gpu": _cfg(
         name="small-gpu", model="small", data=DataConfig(num_workers=14, **_GPU_DATA),
         autoencoders=StageConfig(steps=100_000, batch_size=24, lr=6e-4, warmup=100, minutes=2.0, echo=2),
         transformer=StageConfig(steps=100_000, batch_size=48, lr=4e-4, warmup=200, minutes=4.0, echo=3),
+        video_motion_weight=4.0, video_edge_weight=0.5,
         precision="bf16", log_every=50, checkpoint_every=1000, ema_decay=0.998, eval_every=1000,
     ),
     # continue a trained small model on one GPU (`--init CHECKPOINT`): cameos, continuation, few-step
@@ -132,6 +137,7 @@ TRAIN_PRESETS: MappingProxyType[str, TrainConfig] = MappingProxyType({
         name="base-gpu", model="base", data=DataConfig(num_workers=14),
         autoencoders=StageConfig(steps=20000, batch_size=32, lr=3e-4),
         transformer=StageConfig(steps=200_000, batch_size=64, lr=1e-4, warmup=1000),
+        video_motion_weight=4.0, video_edge_weight=0.5,
         precision="bf16", compile=True, log_every=100, checkpoint_every=2000, eval_every=2000,
     ),
 })

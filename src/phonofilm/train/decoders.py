@@ -33,10 +33,15 @@ from typing import Any
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 
 from phonofilm.models.system import System, history_row, load_system, save_system
-from phonofilm.train.autoencoders import VocoderLossConfig, train_vocoder_step
+from phonofilm.train.autoencoders import (
+    VAELossConfig,
+    VocoderLossConfig,
+    motion_map,
+    reconstruction_loss,
+    train_vocoder_step,
+)
 from phonofilm.train.recon_metrics import mel_distance, onset_f1, psnr
 
 HELD_OUT_SEED = 2_000_000_000  # seeds at or above are never trained on
@@ -125,23 +130,6 @@ def clip_batch(cfg: DecoderTuneConfig, rng: np.random.Generator) -> torch.Tensor
 # -- losses and steps ------------------------------------------------------------------------------------
 
 
-def motion_map(x: torch.Tensor) -> torch.Tensor:
-    """[B, 3, T, H, W] → [B, 1, T, H, W] in [0, 1]: how much each pixel changes to or from a neighbour frame."""
-    d = (x[:, :, 1:] - x[:, :, :-1]).abs().amax(dim=1, keepdim=True)  # [B, 1, T - 1, H, W]
-    zero = torch.zeros_like(d[:, :, :1])
-    both = torch.maximum(torch.cat([zero, d], dim=2), torch.cat([d, zero], dim=2))
-    return (both / 0.2).clamp(max=1.0)  # a change of a tenth of the range counts fully
-
-
-def video_decoder_loss(recon: torch.Tensor, x: torch.Tensor, cfg: DecoderTuneConfig) -> dict[str, torch.Tensor]:
-    """Motion-weighted L1 + L2 + L1 of image gradients, each a per-element mean."""
-    weight = 1.0 + cfg.motion_weight * motion_map(x)
-    l1 = (weight * (recon - x).abs()).mean() / weight.mean()
-    l2 = F.mse_loss(recon, x)
-    edge = sum(F.l1_loss(torch.diff(recon, dim=d), torch.diff(x, dim=d)) for d in (-1, -2))
-    return {"loss": l1 + l2 + cfg.edge_weight * edge, "l1": l1, "l2": l2, "edge": edge}
-
-
 def input_mels(system: System, wave: torch.Tensor, vae_p: float, gen: torch.Generator) -> torch.Tensor:
     """Log-mels [B·2, M, F] the vocoder learns from: clean, or (share `vae_p`) through the audio VAE."""
     vae = system.audio_vae
@@ -177,13 +165,14 @@ def _parts(system: System, cfg: DecoderTuneConfig, rng: np.random.Generator,
         vae = system.video_vae
         decoder = vae.decoder.train().requires_grad_(True)
         dopt = torch.optim.AdamW(decoder.parameters(), lr=cfg.lr, weight_decay=0.0)
+        loss_cfg = VAELossConfig(motion_weight=cfg.motion_weight, edge_weight=cfg.edge_weight)
 
         def video_step() -> dict[str, float]:
             x = clip_batch(cfg, rng)
             with torch.no_grad():
                 z = vae.normalize(vae.encode(x).mean)
                 z = vae.denormalize(z + cfg.latent_noise * torch.randn(z.shape, generator=gen))
-            losses = video_decoder_loss(vae.decode(z), x, cfg)
+            losses = reconstruction_loss(vae.decode(z), x, loss_cfg)
             dopt.zero_grad(set_to_none=True)
             losses["loss"].backward()
             torch.nn.utils.clip_grad_norm_(decoder.parameters(), 1.0)

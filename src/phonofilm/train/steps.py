@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 from dataclasses import dataclass
 
 import torch
@@ -49,12 +50,15 @@ class AutoencoderModels:
 
 
 def autoencoder_step(models: AutoencoderModels, logmel: torch.nn.Module, opts: dict[str, torch.optim.Optimizer],
-                     batch: dict, gen: torch.Generator, max_grad_norm: float, device: torch.device) -> dict[str, float]:
-    """Video VAE, audio VAE and vocoder each take one step on the same batch (fp32 / TF32)."""
+                     batch: dict, gen: torch.Generator, max_grad_norm: float, device: torch.device,
+                     motion_weight: float = 0.0, edge_weight: float = 0.0) -> dict[str, float]:
+    """Video VAE, audio VAE and vocoder each take one step on the same batch (fp32 / TF32); the video
+    loss's `motion_weight` and `edge_weight` as in `train.autoencoders.VAELossConfig`."""
     frames = video_to_model(batch["video"], device)
     wave = batch["audio"].to(device, non_blocking=True)
     vae_cfg = VAELossConfig(max_grad_norm=max_grad_norm)
-    v = train_video_vae_step(models.video_vae, opts["video_vae"], frames, vae_cfg, gen)
+    video_cfg = dataclasses.replace(vae_cfg, motion_weight=motion_weight, edge_weight=edge_weight)
+    v = train_video_vae_step(models.video_vae, opts["video_vae"], frames, video_cfg, gen)
     with torch.no_grad():
         mel = logmel(wave)
     a = train_audio_vae_step(models.audio_vae, opts["audio_vae"], mel, vae_cfg, gen)
