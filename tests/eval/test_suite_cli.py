@@ -76,9 +76,9 @@ def test_eval_model_generates_and_scores_every_capability(tmp_path: Path, tiny_c
     assert side["image"] == "image_to_video-000.image.png" and side["generation"]["mode"] == "joint"
     sep = tmp_path / "separate"
     _run(["eval", "--model", str(tiny_checkpoint), "--suite", "effects_sync", "--limit", "1", "--steps", "2",
-          "--mode", "separate", "--out", str(sep)])
+          "--mode", "separate", "--preset", "sora-2-pro", "--out", str(sep)])
     side = json.loads(next((sep / "clips").glob("*.json")).read_text())
-    assert side["generation"]["mode"] == "separate"
+    assert side["generation"]["mode"] == "separate" and side["generation"]["preset"] == "sora-2-pro"
 
 
 def test_bad_eval_requests_say_what_is_wrong(tmp_path: Path) -> None:
@@ -88,6 +88,8 @@ def test_bad_eval_requests_say_what_is_wrong(tmp_path: Path) -> None:
         _run(["eval", "--model", "default", "--world", "--suite", "physics"])
     with pytest.raises(UserError, match="exactly one"):
         _run(["eval"])
+    with pytest.raises(UserError, match="--preset must be one of"):
+        _run(["eval", "--model", "default", "--suite", "physics", "--preset", "sora-3"])
     with pytest.raises(UserError, match="--mode"):
         _run(["eval", "--model", "default", "--suite", "physics", "--mode", "sideways"])
     with pytest.raises((UserError, typer.Exit, FileNotFoundError)):

@@ -24,6 +24,7 @@ def eval_command(
     mode: str = typer.Option("joint", help="With --model: joint | separate (video first, then audio from it)."),
     per_capability: int = typer.Option(0, help="Use only the first N prompts of each capability (0 = all)."),
     steps: int = typer.Option(None, help="With --model: denoising steps (default: the preset's)."),
+    preset: str = typer.Option("sora-2", help="With --model: generation preset, sora-2 or sora-2-pro."),
     reference: Path = typer.Option(None, help="Folder of world clips for the Fréchet distances (FVD/FAD)."),
     out: Path = typer.Option(Path("eval-report"), help="Where report.json, report.md and plots go."),
     limit: int = typer.Option(0, help="Score only the first N prompts of the suite (0 = all)."),
@@ -36,6 +37,10 @@ def eval_command(
         raise UserError("give exactly one of --clips DIR or --suite NAME (with --world or --model)")
     if mode not in ("joint", "separate"):
         raise UserError(f"--mode must be joint or separate, got {mode!r}")
+    from phonofilm.pipeline.presets import PRESETS
+
+    if preset not in PRESETS:
+        raise UserError(f"--preset must be one of {sorted(PRESETS)}, got {preset!r}")
     with user_errors():
         if suite is not None:
             if world == (model is not None):
@@ -55,7 +60,7 @@ def eval_command(
                 parts = _parts(through_parts)
                 suites.render_world(chosen, clips, build_reconstructor(through, parts) if through else None)
             else:
-                _generate(model, chosen, clips, mode, steps)
+                _generate(model, chosen, clips, mode, steps, preset)
         _score_folder(clips, reference, out, f"phonofilm eval: {clips}")
 
 
@@ -66,13 +71,14 @@ def _parts(text: str) -> tuple[str, ...]:
     return parts
 
 
-def _generate(model: str, chosen: list, clips: Path, mode: str, steps: int | None) -> None:
+def _generate(model: str, chosen: list, clips: Path, mode: str, steps: int | None, preset: str) -> None:
     from phonofilm.eval.runner import build_generator, generate_suite
 
     generator = build_generator(model)
-    typer.echo(f"generating {len(chosen)} clips with {model} ({mode}) into {clips}")
+    typer.echo(f"generating {len(chosen)} clips with {model} ({mode}, {preset}) into {clips}")
     with typer.progressbar(length=len(chosen), label="generating") as bar:
-        refused = generate_suite(chosen, generator, clips, mode, steps, on_clip=lambda _: bar.update(1))
+        refused = generate_suite(chosen, generator, clips, mode, steps, on_clip=lambda _: bar.update(1),
+                                 preset=preset)
     if refused:
         typer.echo(f"{len(refused)} prompt(s) refused by the model: {sorted(set(refused.values()))}")
 

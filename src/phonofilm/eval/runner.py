@@ -50,8 +50,10 @@ def _inputs(p: BenchmarkPrompt, out: Path, meta: dict) -> dict:
 
 
 def generate_suite(prompts: Iterable[BenchmarkPrompt], generator: Generator, out: Path, mode: str = "joint",
-                   steps: int | None = None, on_clip: Callable[[str], None] | None = None) -> dict[str, str]:
-    """Generate every prompt into `out`; returns {id: error code} for prompts the model refused."""
+                   steps: int | None = None, on_clip: Callable[[str], None] | None = None,
+                   preset: str = "sora-2") -> dict[str, str]:
+    """Generate every prompt into `out` with `preset` (sora-2 | sora-2-pro); returns {id: error code} for
+    prompts the model refused."""
     from phonofilm.media import write_mp4
 
     out.mkdir(parents=True, exist_ok=True)
@@ -60,6 +62,7 @@ def generate_suite(prompts: Iterable[BenchmarkPrompt], generator: Generator, out
         meta: dict = {"id": p.id, "capability": p.capability, "prompt": p.prompt}
         extra = _inputs(p, out, meta)
         request = GenerationRequest(p.prompt, p.seconds, p.width, p.height, seed=p.seed % 2**31, steps=steps,
+                                    preset=preset,
                                     **extra)
         try:
             result = generator.generate(request, None, mode=mode) if mode != "joint" else \
