@@ -83,3 +83,26 @@ def test_motion_weighting_counts_errors_on_moving_pixels_more() -> None:
     assert reconstruction_loss(moving, x, weighted)["l1"] > reconstruction_loss(moving, x, plain)["l1"]
     assert "edge" in reconstruction_loss(moving, x, VAELossConfig(edge_weight=0.5))
     assert "edge" not in reconstruction_loss(moving[:, :, 0], x[:, :, 0], VAELossConfig(edge_weight=0.5))  # audio
+
+
+def test_two_decoder_tunes_from_one_checkpoint_merge(tmp_path: Path, tiny_checkpoint: Path) -> None:
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "tools"))
+    import merge_modules
+
+    for part in tune.PARTS:
+        tune.tune_decoders(tiny_checkpoint, tmp_path / part, tune.DecoderTuneConfig(parts=(part,), **SMALL),
+                           log=lambda _: None)
+    merge_modules.merge(tmp_path / "video_decoder", tmp_path / "both", {"vocoder": tmp_path / "vocoder"})
+    base, _ = load_system(tiny_checkpoint)
+    voc, _ = load_system(tmp_path / "vocoder")
+    both, record = load_system(tmp_path / "both")
+    assert not _changed(voc.vocoder, both.vocoder) and _changed(base.vocoder, both.vocoder)
+    assert _changed(base.video_vae.decoder, both.video_vae.decoder) and not _changed(base.transformer, both.transformer)
+    assert set(record["decoders"]) == set(tune.PARTS) and record["merged_from"]["vocoder"] == str(tmp_path / "vocoder")
+    from phonofilm.models.system import System, save_system, system_preset
+
+    save_system(tmp_path / "small", System(system_preset("small")), {})  # another vocoder size
+    with pytest.raises(ValueError, match="another config"):
+        merge_modules.merge(tmp_path / "both", tmp_path / "bad", {"vocoder": tmp_path / "small"})
