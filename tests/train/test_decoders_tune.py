@@ -22,7 +22,7 @@ def _changed(a: torch.nn.Module, b: torch.nn.Module) -> bool:
     return not all(torch.equal(sa[k], sb[k]) for k in sa)
 
 
-@pytest.mark.parametrize("parts", [("vocoder",), ("video_decoder",), ("vocoder", "video_decoder")])
+@pytest.mark.parametrize("parts", [("vocoder",), ("audio_decoder",), ("video_decoder",), tune.PARTS])
 def test_only_the_named_decoders_change_and_the_run_is_recorded(tmp_path: Path, tiny_checkpoint: Path,
                                                                  parts: tuple[str, ...]) -> None:
     run = tune.tune_decoders(tiny_checkpoint, tmp_path / "out", tune.DecoderTuneConfig(parts=parts, **SMALL),
@@ -31,13 +31,14 @@ def test_only_the_named_decoders_change_and_the_run_is_recorded(tmp_path: Path, 
     after, record = load_system(tmp_path / "out")
     assert _changed(before.vocoder, after.vocoder) == ("vocoder" in parts)
     assert _changed(before.video_vae.decoder, after.video_vae.decoder) == ("video_decoder" in parts)
-    # the latent space stays put: encoders, audio VAE and transformer are untouched
-    for module in (before.video_vae.encoder, before.audio_vae, before.transformer):
+    assert _changed(before.audio_vae.decoder, after.audio_vae.decoder) == ("audio_decoder" in parts)
+    # the latent space stays put: both encoders and the transformer are untouched
+    for module in (before.video_vae.encoder, before.audio_vae.encoder, before.transformer):
         twin = after.get_submodule(next(n for n, m in before.named_modules() if m is module))
         assert not _changed(module, twin)
     assert set(record["decoders"]) == set(parts) and run["steps"] == 3
     assert ("video_moving_psnr" in run["held_out"]) == ("video_decoder" in parts)
-    assert ("griffin_lim_mel_l1" in run["held_out"]) == ("vocoder" in parts)
+    assert ("griffin_lim_mel_l1" in run["held_out"]) == bool({"vocoder", "audio_decoder"} & set(parts))
     assert record["history"][-1]["train_config"] == "fixture"  # the run it started from
 
 
@@ -91,7 +92,7 @@ def test_two_decoder_tunes_from_one_checkpoint_merge(tmp_path: Path, tiny_checkp
     sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "tools"))
     import merge_modules
 
-    for part in tune.PARTS:
+    for part in ("vocoder", "video_decoder"):
         tune.tune_decoders(tiny_checkpoint, tmp_path / part, tune.DecoderTuneConfig(parts=(part,), **SMALL),
                            log=lambda _: None)
     merge_modules.merge(tmp_path / "video_decoder", tmp_path / "both", {"vocoder": tmp_path / "vocoder"})
@@ -100,7 +101,7 @@ def test_two_decoder_tunes_from_one_checkpoint_merge(tmp_path: Path, tiny_checkp
     both, record = load_system(tmp_path / "both")
     assert not _changed(voc.vocoder, both.vocoder) and _changed(base.vocoder, both.vocoder)
     assert _changed(base.video_vae.decoder, both.video_vae.decoder) and not _changed(base.transformer, both.transformer)
-    assert set(record["decoders"]) == set(tune.PARTS) and record["merged_from"]["vocoder"] == str(tmp_path / "vocoder")
+    assert set(record["decoders"]) == {"vocoder", "video_decoder"} and record["merged_from"]["vocoder"] == str(tmp_path / "vocoder")
     from phonofilm.models.system import System, save_system, system_preset
 
     save_system(tmp_path / "small", System(system_preset("small")), {})  # another vocoder size

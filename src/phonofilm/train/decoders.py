@@ -1,9 +1,11 @@
-"""Fine-tune the decoding side of a trained system — the vocoder and the video VAE's decoder — with every
-encoder frozen, so the latent space the transformer was trained on does not move and it stays valid.
+"""Fine-tune the decoding side of a trained system — the vocoder and the decoders of both VAEs — with
+every encoder frozen, so the latent space the transformer was trained on does not move and it stays valid.
 
     seed < 2e9 ─► world scene ─┬─► sound alone ─► log-mel ─(clean, or through the audio VAE)─► vocoder
                                │      vs the true wave: multi-resolution STFT + log-mel L1 (train.autoencoders)
-                               └─► frames ─► frozen encoder ─► mean (+ a little noise) ─► decoder
+                               ├─► sound alone ─► log-mel ─► frozen encoder ─► mean (+ noise) ─► audio decoder
+                               │      vs the true log-mel: L1 + L2
+                               └─► frames ─► frozen encoder ─► mean (+ noise) ─► video decoder
                                       vs the true frames: L1 weighted up where things move + L2 + edge L1
 
 Why: `phonofilm eval --world --through MODEL` shows the autoencoders, not the canvas, lose what the
@@ -45,7 +47,7 @@ from phonofilm.train.autoencoders import (
 from phonofilm.train.recon_metrics import mel_distance, onset_f1, psnr
 
 HELD_OUT_SEED = 2_000_000_000  # seeds at or above are never trained on
-PARTS = ("vocoder", "video_decoder")
+PARTS = ("vocoder", "audio_decoder", "video_decoder")
 
 
 @dataclass(frozen=True)
@@ -161,6 +163,19 @@ def _parts(system: System, cfg: DecoderTuneConfig, rng: np.random.Generator,
             return train_vocoder_step(voc, system.audio_vae.logmel, opt, wave, VocoderLossConfig(), mel=mel)
 
         parts["vocoder"] = _Part(opt, vocoder_step)
+    if "audio_decoder" in cfg.parts:
+        avae = system.audio_vae
+        adec = avae.decoder.train().requires_grad_(True)
+        aopt = torch.optim.AdamW(adec.parameters(), lr=cfg.lr, weight_decay=0.0)
+
+        def audio_step() -> dict[str, float]:
+            with torch.no_grad():
+                mel = avae.logmel(crop_batch(cfg, avae.config.mel.hop_length, rng))  # [B, 2, M, F]
+                z = avae.normalize(avae.encode(mel).mean)
+                z = avae.denormalize(z + cfg.latent_noise * torch.randn(z.shape, generator=gen))
+            return _optimise(adec, aopt, reconstruction_loss(avae.decode(z), mel, VAELossConfig()))
+
+        parts["audio_decoder"] = _Part(aopt, audio_step)
     if "video_decoder" in cfg.parts:
         vae = system.video_vae
         decoder = vae.decoder.train().requires_grad_(True)
@@ -172,23 +187,27 @@ def _parts(system: System, cfg: DecoderTuneConfig, rng: np.random.Generator,
             with torch.no_grad():
                 z = vae.normalize(vae.encode(x).mean)
                 z = vae.denormalize(z + cfg.latent_noise * torch.randn(z.shape, generator=gen))
-            losses = reconstruction_loss(vae.decode(z), x, loss_cfg)
-            dopt.zero_grad(set_to_none=True)
-            losses["loss"].backward()
-            torch.nn.utils.clip_grad_norm_(decoder.parameters(), 1.0)
-            dopt.step()
-            return {k: float(v.detach()) for k, v in losses.items()}
+            return _optimise(decoder, dopt, reconstruction_loss(vae.decode(z), x, loss_cfg))
 
         parts["video_decoder"] = _Part(dopt, video_step)
     return parts
+
+
+def _optimise(module: torch.nn.Module, opt: torch.optim.Optimizer, losses: dict[str, torch.Tensor]) -> dict[str, float]:
+    opt.zero_grad(set_to_none=True)
+    losses["loss"].backward()
+    torch.nn.utils.clip_grad_norm_(module.parameters(), 1.0)
+    opt.step()
+    return {k: float(v.detach()) for k, v in losses.items()}
 
 
 # -- evaluation ------------------------------------------------------------------------------------------
 
 
 def evaluate(system: System, cfg: DecoderTuneConfig) -> dict[str, float]:
-    """Held-out world clips: for the vocoder, log-mel L1 / onset F1 (clean mel, through the audio VAE, and
-    Griffin-Lim on the clean mel); for the video decoder, PSNR over all pixels and over moving ones."""
+    """Held-out world clips: for the sound parts, log-mel L1 / onset F1 (vocoder on the clean mel, audio VAE
+    + vocoder, Griffin-Lim on the clean mel) and the audio VAE's log-mel L1; for the video decoder, PSNR
+    over all pixels and over moving ones."""
     from phonofilm.models.vocoder import griffin_lim
     from phonofilm.world.make import make_clip_from_seed
 
@@ -197,9 +216,11 @@ def evaluate(system: System, cfg: DecoderTuneConfig) -> dict[str, float]:
     with torch.no_grad():
         for i in range(cfg.eval_clips):
             clip = make_clip_from_seed(HELD_OUT_SEED + 7919 * i, cfg.eval_seconds, 128, 72)
-            if "vocoder" in cfg.parts:
+            if {"vocoder", "audio_decoder"} & set(cfg.parts):
                 ref = torch.from_numpy(clip.audio)
                 mel = avae.logmel(ref[None])
+                scores.setdefault("audio_vae_logmel_l1", []).append(
+                    float((avae.decode(avae.encode(mel).mode()) - mel).abs().mean()))
                 outs = {"vocoder": voc(mel[0]), "vae_vocoder": avae.decode_audio(avae.encode(mel).mode(), voc)[0],
                         "griffin_lim": griffin_lim(mel[0])}
                 for name, w in outs.items():
