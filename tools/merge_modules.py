@@ -14,8 +14,6 @@ import argparse
 import sys
 from pathlib import Path
 
-import torch
-
 from phonofilm.models.checkpoint import load_checkpoint
 from phonofilm.models.system import MODULES, load_system, save_system
 
@@ -30,8 +28,7 @@ def merge(base: Path, out: Path, donors: dict[str, Path]) -> Path:
         getattr(system, module).load_state_dict(getattr(donor, module).state_dict())
         merged["merged_from"][module] = str(path)
         merged["decoders"].update({k: v for k, v in donor_record.get("decoders", {}).items() if k.startswith(module)})
-    half = any(v.dtype == torch.float16 for v in load_checkpoint(base).state_dict("vocoder").values())
-    return save_system(out, system, merged, dtype=torch.float16 if half else None)
+    return save_system(out, system, merged, dtype=load_checkpoint(base).float_dtype)
 
 
 def main() -> int:

@@ -46,6 +46,12 @@ class Checkpoint:
             raise CheckpointError(f"checkpoint has no module {module!r}; it has {have}")
         return out
 
+    @property
+    def float_dtype(self) -> torch.dtype | None:
+        """torch.float16 when the weights were stored in half precision (as shipped), else None (as trained)."""
+        half = any(v.dtype == torch.float16 for v in self.tensors.values())
+        return torch.float16 if half else None
+
 
 def _shard_plan(tensors: Mapping[str, torch.Tensor], max_bytes: int) -> list[list[str]]:
     shards: list[list[str]] = [[]]

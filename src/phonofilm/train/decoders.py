@@ -36,6 +36,7 @@ from typing import Any
 import numpy as np
 import torch
 
+from phonofilm.models.checkpoint import load_checkpoint
 from phonofilm.models.system import System, history_row, load_system, save_system
 from phonofilm.train.autoencoders import (
     VAELossConfig,
@@ -274,17 +275,9 @@ def tune_decoders(init: str | Path, out_dir: str | Path, cfg: DecoderTuneConfig 
            "held_out_before": before, "held_out": after}
     tuned = {**record.get("decoders", {}), **{name: run for name in parts}}
     new_record = {**record, "decoders": tuned, "history": [*record.get("history", []), history_row(record)]}
-    save_system(out_dir, system, new_record, dtype=_stored_dtype(init))
+    save_system(out_dir, system, new_record, dtype=load_checkpoint(init).float_dtype)  # keep fp16 if shipped
     log(f"saved {out_dir}: {step} steps in {wall:.0f} s; held-out {after}")
     return run
-
-
-def _stored_dtype(checkpoint: str | Path) -> torch.dtype | None:
-    """float16 when the checkpoint was stored in half precision (the shipped one), else None (as trained)."""
-    from phonofilm.models.checkpoint import load_checkpoint
-
-    state = load_checkpoint(checkpoint).state_dict("vocoder")
-    return torch.float16 if any(v.dtype == torch.float16 for v in state.values()) else None
 
 
 def main(argv: list[str] | None = None) -> int:
