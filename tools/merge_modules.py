@@ -16,6 +16,7 @@ from pathlib import Path
 
 from phonofilm.models.checkpoint import load_checkpoint
 from phonofilm.models.system import MODULES, load_system, save_system
+from phonofilm.train.decoders import MODULE_OF
 
 
 def merge(base: Path, out: Path, donors: dict[str, Path]) -> Path:
@@ -27,7 +28,8 @@ def merge(base: Path, out: Path, donors: dict[str, Path]) -> Path:
             raise ValueError(f"{module} of {path} has another config than {base}'s; only like modules merge")
         getattr(system, module).load_state_dict(getattr(donor, module).state_dict())
         merged["merged_from"][module] = str(path)
-        merged["decoders"].update({k: v for k, v in donor_record.get("decoders", {}).items() if k.startswith(module)})
+        tuned = donor_record.get("decoders", {})
+        merged["decoders"].update({part: run for part, run in tuned.items() if MODULE_OF.get(part) == module})
     return save_system(out, system, merged, dtype=load_checkpoint(base).float_dtype)
 
 

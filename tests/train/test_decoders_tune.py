@@ -92,16 +92,17 @@ def test_two_decoder_tunes_from_one_checkpoint_merge(tmp_path: Path, tiny_checkp
     sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "tools"))
     import merge_modules
 
-    for part in ("vocoder", "video_decoder"):
+    for part in ("vocoder", "audio_decoder", "video_decoder"):
         tune.tune_decoders(tiny_checkpoint, tmp_path / part, tune.DecoderTuneConfig(parts=(part,), **SMALL),
                            log=lambda _: None)
-    merge_modules.merge(tmp_path / "video_decoder", tmp_path / "both", {"vocoder": tmp_path / "vocoder"})
+    merge_modules.merge(tmp_path / "video_decoder", tmp_path / "both",
+                        {"vocoder": tmp_path / "vocoder", "audio_vae": tmp_path / "audio_decoder"})
     base, _ = load_system(tiny_checkpoint)
     voc, _ = load_system(tmp_path / "vocoder")
     both, record = load_system(tmp_path / "both")
     assert not _changed(voc.vocoder, both.vocoder) and _changed(base.vocoder, both.vocoder)
     assert _changed(base.video_vae.decoder, both.video_vae.decoder) and not _changed(base.transformer, both.transformer)
-    assert set(record["decoders"]) == {"vocoder", "video_decoder"} and record["merged_from"]["vocoder"] == str(tmp_path / "vocoder")
+    assert set(record["decoders"]) == set(tune.PARTS) and record["merged_from"]["vocoder"] == str(tmp_path / "vocoder")
     from phonofilm.models.system import System, save_system, system_preset
 
     save_system(tmp_path / "small", System(system_preset("small")), {})  # another vocoder size

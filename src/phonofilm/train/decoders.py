@@ -49,6 +49,7 @@ from phonofilm.train.recon_metrics import mel_distance, onset_f1, psnr
 
 HELD_OUT_SEED = 2_000_000_000  # seeds at or above are never trained on
 PARTS = ("vocoder", "audio_decoder", "video_decoder")
+MODULE_OF = {"vocoder": "vocoder", "audio_decoder": "audio_vae", "video_decoder": "video_vae"}  # part → system module
 
 
 @dataclass(frozen=True)
