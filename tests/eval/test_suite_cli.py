@@ -108,5 +108,7 @@ def test_world_through_a_model_scores_its_autoencoders_reconstruction(tmp_path: 
     assert report["summary"]["image_to_video"]["first_frame_psnr"]["mean"] < 20
     with pytest.raises(UserError, match="--through MODEL goes with --world"):
         _run(["eval", "--suite", "physics", "--model", str(tiny_checkpoint), "--through", str(tiny_checkpoint)])
+    with pytest.raises(UserError, match="--through-parts goes with --through"):
+        _run(["eval", "--suite", "physics", "--world", "--through-parts", "audio"])
     with pytest.raises(UserError, match="--through-parts takes"):
         _run(["eval", "--suite", "physics", "--world", "--through", str(tiny_checkpoint), "--through-parts", "pixels"])

@@ -47,6 +47,8 @@ def eval_command(
                 raise UserError("--suite needs exactly one of --world (the ground truth) or --model CHECKPOINT")
             if through is not None and not world:
                 raise UserError("--through MODEL goes with --world (world clips through the model's autoencoders)")
+            if through is None and through_parts != "video,audio":
+                raise UserError("--through-parts goes with --through MODEL (which model's autoencoders)")
             root = prompts or suites.PROMPTS_DIR
             from phonofilm.eval.runner import per_capability as pick
 

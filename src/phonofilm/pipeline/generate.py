@@ -128,7 +128,7 @@ class Pipeline:
         report(1.0, "done")
         return GenerationResult(clip, meta)
 
-    # -- planning -----------------------------------------------------------------------------------------
+    # -- reconstruction (no diffusion) --------------------------------------------------------------------
     def reconstruct(self, clip: Clip, width: int, height: int, preset: str = "sora-2",
                     parts: tuple[str, ...] = ("video", "audio")) -> tuple[Clip, dict]:
         """`clip` through this model's delivery path without diffusion: conformed to the canvas `preset`
@@ -156,6 +156,7 @@ class Pipeline:
         how = " + ".join(parts) + " autoencoders" if parts else "canvas"
         return result, {**meta, "reconstruction": f"{how} only (no diffusion)"}
 
+    # -- planning -----------------------------------------------------------------------------------------
     def _plan(self, request: GenerationRequest) -> tuple[Plan, tuple[torch.Tensor, torch.Tensor] | None]:
         """Canvas, chunks and storyboard; for an extension also the source tail's clean latents."""
         cfg = self.system.config
