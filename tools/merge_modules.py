@@ -15,12 +15,13 @@ import sys
 from pathlib import Path
 
 from phonofilm.models.checkpoint import load_checkpoint
-from phonofilm.models.system import MODULES, load_system, save_system
+from phonofilm.models.system import MODULES, load_system, save_system, system_from_checkpoint
 from phonofilm.train.decoders import MODULE_OF
 
 
 def merge(base: Path, out: Path, donors: dict[str, Path]) -> Path:
-    system, record = load_system(base)
+    ck = load_checkpoint(base)
+    system, record = system_from_checkpoint(ck, base), ck.record
     merged = {**record, "decoders": dict(record.get("decoders", {})), "merged_from": {"base": str(base)}}
     for module, path in donors.items():
         donor, donor_record = load_system(path)
@@ -30,7 +31,7 @@ def merge(base: Path, out: Path, donors: dict[str, Path]) -> Path:
         merged["merged_from"][module] = str(path)
         tuned = donor_record.get("decoders", {})
         merged["decoders"].update({part: run for part, run in tuned.items() if MODULE_OF.get(part) == module})
-    return save_system(out, system, merged, dtype=load_checkpoint(base).float_dtype)
+    return save_system(out, system, merged, dtype=ck.float_dtype)
 
 
 def main() -> int:

@@ -159,9 +159,14 @@ def history_row(record: dict[str, Any]) -> dict[str, Any]:
     return {k: record[k] for k in keep if k in record}
 
 
+def system_from_checkpoint(ck: Checkpoint, source: str | Path, device: str | torch.device = "cpu") -> System:
+    """The networks of a loaded checkpoint (fp32, eval mode); `source` names it in errors."""
+    system = System(SystemConfig.from_dict(ck.config))
+    load_modules(system, ck, source)
+    return system.to(device).eval().requires_grad_(False)
+
+
 def load_system(path: str | Path, device: str | torch.device = "cpu") -> tuple[System, dict[str, Any]]:
     """Rebuild the networks from a checkpoint (fp32, eval mode) → (system, training record)."""
     ck: Checkpoint = load_checkpoint(path)
-    system = System(SystemConfig.from_dict(ck.config))
-    load_modules(system, ck, path)
-    return system.to(device).eval().requires_grad_(False), ck.record
+    return system_from_checkpoint(ck, path, device), ck.record

@@ -21,6 +21,7 @@ from phonofilm.models.layers import DiagonalGaussian
 from phonofilm.models.mel import LogMel, stft_magnitude
 from phonofilm.models.video_vae import VideoVAE
 from phonofilm.models.vocoder import Vocoder
+from phonofilm.train.optim import optimizer_step
 
 
 @dataclass(frozen=True)
@@ -80,16 +81,6 @@ def vae_loss(
     return terms["loss"], {k: v.item() for k, v in terms.items()}
 
 
-def _step(
-    model: torch.nn.Module, optimizer: torch.optim.Optimizer, loss: Tensor, max_grad_norm: float
-) -> float:
-    optimizer.zero_grad(set_to_none=True)
-    loss.backward()
-    grad_norm = torch.nn.utils.clip_grad_norm_(model.parameters(), max_grad_norm)
-    optimizer.step()
-    return float(grad_norm)
-
-
 def train_vae_step(
     model: VideoVAE | AudioVAE,
     optimizer: torch.optim.Optimizer,
@@ -103,7 +94,7 @@ def train_vae_step(
     model.train()
     recon, posterior = model(x, generator)
     loss, logs = vae_loss(recon, x, posterior, cfg)
-    logs["grad_norm"] = _step(model, optimizer, loss, cfg.max_grad_norm)
+    logs["grad_norm"] = optimizer_step(model, optimizer, loss, cfg.max_grad_norm)
     return logs
 
 
@@ -156,5 +147,5 @@ def train_vocoder_step(
             mel = logmel(wave)  # [N, M, S // hop]
     pred = vocoder(mel)  # [N, (S // hop) × hop]
     loss, logs = vocoder_loss(pred, wave[:, : pred.shape[-1]], logmel, cfg)
-    logs["grad_norm"] = _step(vocoder, optimizer, loss, cfg.max_grad_norm)
+    logs["grad_norm"] = optimizer_step(vocoder, optimizer, loss, cfg.max_grad_norm)
     return logs

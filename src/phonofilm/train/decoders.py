@@ -37,7 +37,7 @@ import numpy as np
 import torch
 
 from phonofilm.models.checkpoint import load_checkpoint
-from phonofilm.models.system import System, history_row, load_system, save_system
+from phonofilm.models.system import System, history_row, save_system, system_from_checkpoint
 from phonofilm.train.autoencoders import (
     VAELossConfig,
     VocoderLossConfig,
@@ -45,7 +45,9 @@ from phonofilm.train.autoencoders import (
     reconstruction_loss,
     train_vocoder_step,
 )
+from phonofilm.train.optim import optimizer_step
 from phonofilm.train.recon_metrics import mel_distance, onset_f1, psnr
+from phonofilm.train.steps import video_to_model
 
 HELD_OUT_SEED = 2_000_000_000  # seeds at or above are never trained on
 PARTS = ("vocoder", "audio_decoder", "video_decoder")
@@ -128,7 +130,7 @@ def clip_batch(cfg: DecoderTuneConfig, rng: np.random.Generator) -> torch.Tensor
     seconds = cfg.video_frames / 16.0
     clips = [make_clip_from_seed(int(rng.integers(0, HELD_OUT_SEED)), seconds, w, h).frames[: cfg.video_frames]
              for _ in range(cfg.video_batch)]
-    return torch.from_numpy(np.stack(clips)).permute(0, 4, 1, 2, 3).float().div(127.5).sub(1.0)
+    return video_to_model(torch.from_numpy(np.stack(clips)), torch.device("cpu"))
 
 
 # -- losses and steps ------------------------------------------------------------------------------------
@@ -173,8 +175,7 @@ def _parts(system: System, cfg: DecoderTuneConfig, rng: np.random.Generator,
         def audio_step() -> dict[str, float]:
             with torch.no_grad():
                 mel = avae.logmel(crop_batch(cfg, avae.config.mel.hop_length, rng))  # [B, 2, M, F]
-                z = avae.normalize(avae.encode(mel).mean)
-                z = avae.denormalize(z + cfg.latent_noise * torch.randn(z.shape, generator=gen))
+                z = _jittered(avae, avae.encode(mel).mean, cfg.latent_noise, gen)
             return _optimise(adec, aopt, reconstruction_loss(avae.decode(z), mel, VAELossConfig()))
 
         parts["audio_decoder"] = _Part(aopt, audio_step)
@@ -187,19 +188,21 @@ def _parts(system: System, cfg: DecoderTuneConfig, rng: np.random.Generator,
         def video_step() -> dict[str, float]:
             x = clip_batch(cfg, rng)
             with torch.no_grad():
-                z = vae.normalize(vae.encode(x).mean)
-                z = vae.denormalize(z + cfg.latent_noise * torch.randn(z.shape, generator=gen))
+                z = _jittered(vae, vae.encode(x).mean, cfg.latent_noise, gen)
             return _optimise(decoder, dopt, reconstruction_loss(vae.decode(z), x, loss_cfg))
 
         parts["video_decoder"] = _Part(dopt, video_step)
     return parts
 
 
+def _jittered(vae: torch.nn.Module, mean: torch.Tensor, std: float, gen: torch.Generator) -> torch.Tensor:
+    """Encoder means with Gaussian noise of `std` in the normalised (diffusion) space, as VAE latents."""
+    z = vae.normalize(mean)
+    return vae.denormalize(z + std * torch.randn(z.shape, generator=gen))
+
+
 def _optimise(module: torch.nn.Module, opt: torch.optim.Optimizer, losses: dict[str, torch.Tensor]) -> dict[str, float]:
-    opt.zero_grad(set_to_none=True)
-    losses["loss"].backward()
-    torch.nn.utils.clip_grad_norm_(module.parameters(), 1.0)
-    opt.step()
+    optimizer_step(module, opt, losses["loss"], max_grad_norm=1.0)
     return {k: float(v.detach()) for k, v in losses.items()}
 
 
@@ -221,16 +224,15 @@ def evaluate(system: System, cfg: DecoderTuneConfig) -> dict[str, float]:
             if {"vocoder", "audio_decoder"} & set(cfg.parts):
                 ref = torch.from_numpy(clip.audio)
                 mel = avae.logmel(ref[None])
-                scores.setdefault("audio_vae_logmel_l1", []).append(
-                    float((avae.decode(avae.encode(mel).mode()) - mel).abs().mean()))
-                outs = {"vocoder": voc(mel[0]), "vae_vocoder": avae.decode_audio(avae.encode(mel).mode(), voc)[0],
-                        "griffin_lim": griffin_lim(mel[0])}
+                recon = avae.decode(avae.encode(mel).mode())  # what the audio VAE gives the vocoder
+                scores.setdefault("audio_vae_logmel_l1", []).append(float((recon - mel).abs().mean()))
+                outs = {"vocoder": voc(mel[0]), "vae_vocoder": voc(recon[0]), "griffin_lim": griffin_lim(mel[0])}
                 for name, w in outs.items():
                     scores.setdefault(f"{name}_mel_l1", []).append(mel_distance(w, ref, 16000))
                     scores.setdefault(f"{name}_onset_f1", []).append(onset_f1(ref[0, : w.shape[-1]], w[0], 16000))
             if "video_decoder" in cfg.parts:
                 n = 1 + 4 * ((len(clip.frames) - 1) // 4)
-                x = torch.from_numpy(clip.frames[:n]).permute(3, 0, 1, 2).float()[None].div(127.5).sub(1.0)
+                x = video_to_model(torch.from_numpy(clip.frames[:n])[None], torch.device("cpu"))
                 recon = vae.decode(vae.encode(x).mean, chunk=4).clamp(-1, 1)
                 moving = motion_map(x).expand_as(x) > 0.5
                 scores.setdefault("video_psnr", []).append(psnr(recon, x))
@@ -246,7 +248,8 @@ def tune_decoders(init: str | Path, out_dir: str | Path, cfg: DecoderTuneConfig 
                   log: Callable[[str], None] = print) -> dict[str, Any]:
     """Fine-tune `init`'s decoding parts in turn, save the whole system to `out_dir` with the run recorded."""
     cfg = cfg or DecoderTuneConfig()
-    system, record = load_system(init)
+    ck = load_checkpoint(init)
+    system, record = system_from_checkpoint(ck, init), ck.record
     rng, gen = np.random.default_rng(cfg.seed), torch.Generator().manual_seed(cfg.seed)
     before = evaluate(system, cfg)
     log(f"held-out before: {before}")
@@ -276,7 +279,7 @@ def tune_decoders(init: str | Path, out_dir: str | Path, cfg: DecoderTuneConfig 
            "held_out_before": before, "held_out": after}
     tuned = {**record.get("decoders", {}), **{name: run for name in parts}}
     new_record = {**record, "decoders": tuned, "history": [*record.get("history", []), history_row(record)]}
-    save_system(out_dir, system, new_record, dtype=load_checkpoint(init).float_dtype)  # keep fp16 if shipped
+    save_system(out_dir, system, new_record, dtype=ck.float_dtype)  # keep fp16 if shipped
     log(f"saved {out_dir}: {step} steps in {wall:.0f} s; held-out {after}")
     return run
 

@@ -19,6 +19,7 @@ from phonofilm.models.system import System
 from phonofilm.models.text import TextEncoder
 from phonofilm.models.transformer import ModalityInput
 from phonofilm.train.config import TrainConfig
+from phonofilm.train.optim import optimizer_step
 from phonofilm.train.steps import autocast, encode_latents, shot_conditioning
 
 LEVELS = 7  # 2d ∈ {1, 1/2, ..., 1/64}
@@ -64,9 +65,6 @@ def shortcut_step(system: System, transformer: torch.nn.Module, text_encoder: Te
         target_a = torch.where(sc.view(-1, 1, 1), (v1a.float() + v2a.float()) / 2, target_a)
     pv, pa = run(xv, xa, t, d2)
     loss, parts = flow_loss({"video": pv, "audio": pa}, {"video": target_v, "audio": target_a})
-    opt.zero_grad(set_to_none=True)
-    loss.backward()
-    grad = torch.nn.utils.clip_grad_norm_(transformer.parameters(), cfg.distill.max_grad_norm)
-    opt.step()
-    return {"loss": float(loss.detach()), "grad_norm": float(grad),
+    grad = optimizer_step(transformer, opt, loss, cfg.distill.max_grad_norm)
+    return {"loss": float(loss.detach()), "grad_norm": grad,
             **{f"loss_{k}": float(v.detach()) for k, v in parts.items()}}

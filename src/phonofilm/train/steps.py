@@ -29,6 +29,7 @@ from phonofilm.train.autoencoders import (
     train_vocoder_step,
 )
 from phonofilm.train.config import TrainConfig
+from phonofilm.train.optim import optimizer_step
 
 
 def video_to_model(video_uint8: Tensor, device: torch.device) -> Tensor:
@@ -186,11 +187,8 @@ def transformer_step(system: System, transformer: torch.nn.Module, text_encoder:
         if cond_a is not None:
             masks["audio"] = cond_a
     loss, parts = flow_loss(pred, target, masks)
-    opt.zero_grad(set_to_none=True)
-    loss.backward()
-    grad = torch.nn.utils.clip_grad_norm_(transformer.parameters(), cfg.transformer.max_grad_norm)
-    opt.step()
-    logs = {"loss": float(loss.detach()), "grad_norm": float(grad)}
+    grad = optimizer_step(transformer, opt, loss, cfg.transformer.max_grad_norm)
+    logs = {"loss": float(loss.detach()), "grad_norm": grad}
     logs.update({f"loss_{k}": float(v.detach()) for k, v in parts.items()})
     return logs
 

@@ -31,6 +31,7 @@ from torch.nn import functional as F
 from torch.utils.data import DataLoader, IterableDataset, get_worker_info
 
 from phonofilm.models.upsampler import Upsampler, resize, save_upsampler, upsampler_preset
+from phonofilm.train.optim import optimizer_step
 
 HELD_OUT_SEED = 2_000_000_000  # seeds at or above are never trained on
 Pair = tuple[int, int, int, int]  # (low w, low h, high w, high h), high = integer multiple of low
@@ -282,10 +283,7 @@ def train_upsampler(cfg: UpsamplerTrainConfig, out_dir: str | Path, device: str 
             g["lr"] = cfg.lr * min(1.0, (step + 1) / 50) * 0.5 * (1 + math.cos(math.pi * min(1.0, frac)))
         with torch.autocast("cuda", dtype=torch.bfloat16, enabled=amp):
             losses = crop_loss(model, low, high, cfg)
-        opt.zero_grad(set_to_none=True)
-        losses["loss"].backward()
-        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-        opt.step()
+        optimizer_step(model, opt, losses["loss"], max_grad_norm=1.0)
         step += 1
         history.append({k: float(v.detach()) for k, v in losses.items()})
         if step % cfg.log_every == 0 or step == 1:
