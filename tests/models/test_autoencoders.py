@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 from collections.abc import Iterator
@@ -9,9 +10,11 @@ from collections.abc import Iterator
 import pytest
 import torch
 
+from phonofilm.diffusion.patchify import TimeLayout
 from phonofilm.models import audio_vae, video_vae, vocoder
 from phonofilm.models.audio_vae import AudioVAE, AudioVAEConfig
 from phonofilm.models.mel import LogMel, MelConfig, mel_filterbank
+from phonofilm.models.system import system_preset
 from phonofilm.models.video_vae import VideoVAE, VideoVAEConfig
 from phonofilm.models.vocoder import Vocoder, griffin_lim
 from phonofilm.train.autoencoders import (
@@ -126,6 +129,34 @@ def test_chunked_decode_matches_one_pass(tiny_video: VideoVAE, chunk: int) -> No
     torch.testing.assert_close(streamed, whole, rtol=0, atol=1e-5)
 
 
+@pytest.mark.parametrize("factor", [1, 2, 4])
+def test_temporal_factor_sets_frames_per_latent_and_stays_causal(factor: int) -> None:
+    vae = seeded(VideoVAE, dataclasses.replace(video_vae.PRESETS["tiny"], temporal_factor=factor))
+    x = frames(9, 16, 24, seed=4)
+    with torch.no_grad():
+        z = vae.encode(x).mean
+        assert z.shape == (1, 8, 1 + 8 // factor, 2, 3) and vae.decode(z).shape == x.shape
+        changed = x.clone()
+        changed[:, :, 5] = -changed[:, :, 5]  # frame 5 belongs to latent frame ceil(5 / s)
+        j = -(-5 // factor)
+        moved = vae.encode(changed).mean
+        assert torch.equal(moved[:, :, :j], z[:, :, :j]) and not torch.allclose(moved[:, :, j], z[:, :, j])
+        torch.testing.assert_close(vae.decode(z, chunk=2), vae.decode(z), rtol=0, atol=1e-5)
+    if factor > 1:
+        with pytest.raises(ValueError, match=f"T = 1 \\+ {factor}k"):
+            vae.encode(frames(factor, 16, 16))
+
+
+def test_temporal_factor_is_validated_and_matched_by_the_transformer() -> None:
+    with pytest.raises(ValueError, match="temporal_factor is 3; allowed: \\(1, 2, 4\\)"):
+        VideoVAEConfig(temporal_factor=3)
+    two = system_preset("tiny", temporal_factor=2)
+    assert two.transformer.video_latent_rate == 8.0 and two.layout == TimeLayout(2, 2)
+    assert system_preset("tiny").layout == TimeLayout(4, 2)
+    with pytest.raises(ValueError, match="video_latent_rate 4.0/s does not match the video VAE"):
+        dataclasses.replace(two, transformer=system_preset("tiny").transformer)
+
+
 def test_latent_normalization_round_trip() -> None:
     cfg = VideoVAEConfig(
         latent_channels=4, channels=(8, 8, 8), latent_mean=(0.5, -1.0, 0.0, 2.0), latent_std=3.0
@@ -168,7 +199,7 @@ def test_logmel_puts_a_tone_in_its_band() -> None:
 def test_audio_latents_line_up_with_video() -> None:
     cfg = audio_vae.PRESETS["small"]
     assert cfg.latents_per_second == 32.0
-    video_latents_per_second = 16 / video_vae.TEMPORAL_FACTOR
+    video_latents_per_second = 16 / video_vae.PRESETS["small"].temporal_factor
     assert cfg.latents_per_second / video_latents_per_second == 8
     assert cfg.latent_frames(4 * SR) == 128
     vae = seeded(AudioVAE, audio_vae.PRESETS["tiny"])

@@ -12,9 +12,10 @@ import numpy as np
 import pytest
 import torch
 
+from phonofilm.diffusion.patchify import TimeLayout
 from phonofilm.media import read_mp4
 from phonofilm.pipeline.generate import Pipeline
-from phonofilm.pipeline.long import LongConfig, audio_latents, frames_for, plan_chunks
+from phonofilm.pipeline.long import LongConfig, plan_chunks
 from phonofilm.pipeline.request import GenerationRequest
 from phonofilm.pipeline.storyboard import storyboard_from_json
 from phonofilm.world.clip import Clip
@@ -27,13 +28,47 @@ def pipe(tiny_checkpoint: Path) -> Pipeline:
     return Pipeline.load(tiny_checkpoint, long_config=config)
 
 
+LAYOUT = TimeLayout()  # the tiny and shipped models: 4 frames per latent frame, 2 audio latents per frame
+audio_latents = LAYOUT.audio_under
+
+
 def test_time_base_and_chunk_plan() -> None:
-    assert [frames_for(k) for k in (0, 1, 2, 5)] == [0, 1, 5, 17]
+    assert [LAYOUT.frames_for(k) for k in (0, 1, 2, 5)] == [0, 1, 5, 17]
     assert [audio_latents(k) for k in (0, 1, 2, 5)] == [0, 2, 10, 34]  # 2 per frame: 2 + 8 (k − 1)
-    chunks = plan_chunks(61, 17, 5)
+    assert [LAYOUT.latent_frames_for(n) for n in (1, 2, 5, 6)] == [1, 2, 2, 3]
+    assert [LAYOUT.latent_frames_within(n) for n in (1, 4, 5, 8, 9)] == [1, 1, 2, 2, 3]
+    chunks = plan_chunks(61, 17, 5, LAYOUT)
     assert [(c.start, c.length, c.context) for c in chunks] == [(0, 17, 0), (12, 17, 5), (24, 17, 5),
                                                                 (36, 17, 5), (48, 13, 5)]
     assert chunks[1].audio_start == 96 and chunks[-1].audio_start + chunks[-1].audio_length == audio_latents(61)
+
+
+def test_time_base_follows_the_temporal_factor() -> None:
+    two = TimeLayout(frames_per_latent=2)  # a 2× video VAE: 8 latent frames per second
+    assert [two.frames_for(k) for k in (0, 1, 2, 5)] == [0, 1, 3, 9]
+    assert [two.audio_under(k) for k in (0, 1, 3)] == [0, 2, 10]  # still 2 audio latents per frame
+    chunks = plan_chunks(61, 33, 9, two)
+    # every chunk's audio starts under its first frame: global frame 2·start, 2 audio latents per frame
+    assert [c.audio_start for c in chunks] == [4 * c.start for c in chunks]
+    assert chunks[-1].audio_start + chunks[-1].audio_length == two.audio_under(61) == 2 * two.frames_for(61)
+
+
+def test_a_2x_temporal_model_plans_generates_and_continues_on_its_own_time_base(tiny_checkpoint_2x: Path) -> None:
+    pipe = Pipeline.load(tiny_checkpoint_2x,
+                         long_config=LongConfig(window_seconds=2.0, context_seconds=0.5, single_pass_seconds=2.0))
+    layout = pipe.system.config.layout
+    assert layout == TimeLayout(frames_per_latent=2)
+    r = pipe.generate(GenerationRequest("A red ball bounces.", seconds=3.0, width=64, height=36, seed=1, steps=1,
+                                        preset="draft"))
+    assert r.clip.frames.shape == (48, 36, 64, 3) and r.clip.audio.shape == (2, 3 * 16000)
+    chunks = pipe.last_chunks
+    assert int(r.metadata["chunks"]) == len(chunks) >= 2
+    k = 5  # 0.5 s of context at 8 latent frames per second
+    first, second = chunks[0], chunks[1]
+    assert first["x"]["video"].shape[2] == 17 and first["x"]["audio"].shape[-1] == layout.audio_under(17) == 66
+    assert second["cond_v"][0].tolist()[: k + 1] == [True] * k + [False]
+    assert second["cond_a"][0, : layout.audio_under(k)].all() and not second["cond_a"][0, layout.audio_under(k):].any()
+    assert torch.equal(second["x"]["audio"][..., : layout.audio_under(k)], first["audio"][..., -layout.audio_under(k):])
 
 
 @pytest.mark.slow

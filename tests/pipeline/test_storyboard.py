@@ -7,6 +7,7 @@ import json
 import pytest
 import torch
 
+from phonofilm.diffusion.patchify import TimeLayout
 from phonofilm.pipeline.storyboard import (
     ShotPlan,
     Storyboard,
@@ -93,12 +94,15 @@ def test_resolve_checks_a_given_storyboard_against_the_duration() -> None:
 
 def test_shot_ids_and_cuts_land_on_the_scripted_latent_frames() -> None:
     board = storyboard_from_prompt("Shot 1: a. Shot 2 (2.0 s): b. Shot 3 (3.5 s): c.", 5.0)
-    ids, cuts = board.conditioning(21, 16.0)  # 1 + 4·20 = 81 frames ≈ 5 s; latent j shows t = j / 4 s
+    ids, cuts = board.conditioning(21, 16.0, TimeLayout())  # 1 + 4·20 = 81 frames ≈ 5 s; latent j shows t = j / 4 s
     expected = torch.tensor([0] * 8 + [1] * 6 + [2] * 7)
     assert torch.equal(ids[0], expected)
     assert torch.nonzero(cuts[0]).flatten().tolist() == [8, 14]
+    # a 2× video VAE: latent j shows frame 2j, t = j / 8 s — the same cuts land on other latent frames
+    _, cuts_2x = board.conditioning(41, 16.0, TimeLayout(frames_per_latent=2))
+    assert torch.nonzero(cuts_2x[0]).flatten().tolist() == [16, 28]
     # a window starting inside shot 2 (a later chunk) counts shots from 0 again, as training clips do
-    ids2, cuts2 = board.conditioning(9, 16.0, start=2.5)
+    ids2, cuts2 = board.conditioning(9, 16.0, TimeLayout(), start=2.5)
     assert ids2[0].tolist() == [0, 0, 0, 0, 1, 1, 1, 1, 1] and torch.nonzero(cuts2[0]).flatten().tolist() == [4]
     part = board.window(2.5, 2.0)
     assert [(s.prompt, s.start, s.seconds) for s in part.shots] == [("b.", 0.0, 1.0), ("c.", 1.0, 1.0)]

@@ -7,7 +7,7 @@ import dataclasses
 import numpy as np
 import torch
 
-from phonofilm.diffusion.patchify import audio_prefix_latents
+from phonofilm.diffusion.patchify import TimeLayout
 from phonofilm.models.reference import REFERENCE_FRAMES, REFERENCE_HEIGHT, REFERENCE_WIDTH
 from phonofilm.models.system import System, system_preset
 from phonofilm.models.text import TextEncoder
@@ -60,12 +60,13 @@ def test_continuation_masks_cover_video_and_the_matching_audio() -> None:
     g = torch.Generator().manual_seed(0)
     f = 9
     n_audio = 2 * (1 + 4 * (f - 1))
-    cond_v, cond_a = clean_masks(cfg, g, 64, f, n_audio, torch.device("cpu"))
+    layout = TimeLayout()
+    cond_v, cond_a = clean_masks(cfg, g, 64, f, n_audio, torch.device("cpu"), layout)
     k = cond_v.sum(1)
     assert (k >= 1).all() and (k <= f // 2).all() and len(set(k.tolist())) > 1
     assert (cond_v == (torch.arange(f)[None] < k[:, None])).all()  # a prefix, never a gap
-    assert cond_a.sum(1).tolist() == [audio_prefix_latents(int(x)) for x in k]
-    assert audio_prefix_latents(0) == 0 and audio_prefix_latents(1) == 2 and audio_prefix_latents(3) == 18
+    assert cond_a.sum(1).tolist() == [layout.audio_under(int(x)) for x in k]
+    assert layout.audio_under(0) == 0 and layout.audio_under(1) == 2 and layout.audio_under(3) == 18
 
 
 def test_cameo_batches_train_the_reference_encoder() -> None:

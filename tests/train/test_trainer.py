@@ -46,6 +46,15 @@ def test_resume_is_exact(tmp_path: Path) -> None:
     assert ck.config["preset"] == "tiny" and ck.config["video_vae"]["latent_std"] != 1.0
 
 
+def test_trains_a_2x_temporal_system_with_continuation_and_shots(tmp_path: Path) -> None:
+    cfg = dataclasses.replace(recipe(3), temporal_factor=2, p_continue=1.0,
+                              distill=StageConfig(steps=1, batch_size=2, lr=1e-3))
+    train(cfg, tmp_path / "run", device="cpu", progress=False)
+    ck = load_checkpoint(tmp_path / "run" / "checkpoint")
+    assert ck.config["video_vae"]["temporal_factor"] == 2 and ck.config["transformer"]["video_latent_rate"] == 8.0
+    assert ck.record["steps"] == {"autoencoders": 2, "transformer": 3, "distill": 1}
+
+
 def test_refuses_to_mix_recipes_in_one_run(tmp_path: Path) -> None:
     train(recipe(1), tmp_path / "run", device="cpu", progress=False)
     other = dataclasses.replace(recipe(1), name="other")

@@ -32,13 +32,47 @@ class VideoGrid:
         return self.frames * self.rows * self.cols
 
 
-def audio_prefix_latents(latent_frames):
-    """Audio latents under the first `latent_frames` video latent frames (int or integer tensor).
+@dataclass(frozen=True)
+class TimeLayout:
+    """Where latent positions sit in time, shared by training, the pipeline and long videos.
 
-    The causal video VAE codes frame 0 alone, then 4 frames per latent; audio has 2 latents per frame
-    (1000 samples per frame, 500 per latent): so k latent frames ↔ 2 + 8(k − 1) audio latents (0 ↔ 0).
+    The causal video VAE codes frame 0 alone, then `frames_per_latent` frames (its temporal factor s)
+    per latent frame: latent j ≥ 1 covers frames s(j−1)+1 … sj. Audio has `audio_per_frame` latents per
+    video frame (2: 1000 samples per frame at 16 fps / 16 kHz, 500 per audio latent). So k latent frames
+    cover 1 + s(k − 1) frames and a(1 + s(k − 1)) audio latents (0 ↔ 0): for s = 4, a = 2 that is
+    2 + 8(k − 1), the audio given clean with k clean video latent frames.
     """
-    return (2 + 8 * (latent_frames - 1)) * (latent_frames > 0)
+
+    frames_per_latent: int = 4
+    audio_per_frame: int = 2
+
+    def __post_init__(self) -> None:
+        if self.frames_per_latent < 1 or self.audio_per_frame < 1:
+            raise ValueError(f"TimeLayout needs positive rates, got {self}")
+
+    def frames_for(self, latent_frames: int) -> int:
+        """Video frames covered by the first `latent_frames` latent frames (0 → 0)."""
+        return 0 if latent_frames <= 0 else 1 + self.frames_per_latent * (latent_frames - 1)
+
+    def latent_frames_for(self, frames: int) -> int:
+        """Fewest latent frames covering `frames` video frames (at least 1)."""
+        return 1 + -(-max(frames - 1, 0) // self.frames_per_latent)
+
+    def latent_frames_within(self, frames: int) -> int:
+        """Latent frames whose frames all lie within the first `frames` frames (≥ 1 frame: at least 1)."""
+        return 1 + (max(frames, 1) - 1) // self.frames_per_latent
+
+    def first_frame(self, latent_frame: int) -> int:
+        """The frame a latent frame ends on (and the first frame of a window starting there)."""
+        return self.frames_per_latent * latent_frame
+
+    def audio_under(self, latent_frames):
+        """Audio latents under the first `latent_frames` latent frames (int or integer tensor)."""
+        return self.audio_per_frame * (1 + self.frames_per_latent * (latent_frames - 1)) * (latent_frames > 0)
+
+    def audio_offset(self, latent_frame: int) -> int:
+        """The global audio latent where a window starting at global latent frame `latent_frame` starts."""
+        return self.audio_per_frame * self.first_frame(latent_frame)
 
 
 def _ceil_div(a: int, b: int) -> int:

@@ -15,6 +15,7 @@ import torch
 from torch import nn
 
 from phonofilm.config import TransformerConfig, transformer_preset
+from phonofilm.diffusion.patchify import TimeLayout
 from phonofilm.models.audio_vae import PRESETS as AUDIO_VAE_PRESETS
 from phonofilm.models.audio_vae import AudioVAE, AudioVAEConfig
 from phonofilm.models.checkpoint import Checkpoint, CheckpointError, load_checkpoint, save_checkpoint
@@ -24,7 +25,7 @@ from phonofilm.models.video_vae import VideoVAE, VideoVAEConfig
 from phonofilm.models.vocoder import PRESETS as VOCODER_PRESETS
 from phonofilm.models.vocoder import Vocoder, VocoderConfig
 
-FPS = 16.0  # the model's native frame rate: 4 frames per video latent → 4 latents/s
+FPS = 16.0  # the model's native frame rate: 4 frames per video latent (the default) → 4 latents/s
 SAMPLE_RATE = 16000  # the model's native audio rate: 500 samples per audio latent → 32 latents/s
 MAX_TEXT_TOKENS = 256  # captions are long; MiniLM has 512 positions
 
@@ -39,6 +40,20 @@ class SystemConfig:
     fps: float = FPS
     sample_rate: int = SAMPLE_RATE
     text_tokens: int = MAX_TEXT_TOKENS
+
+    def __post_init__(self) -> None:
+        s, t = self.video_vae.temporal_factor, self.transformer
+        if abs(t.video_latent_rate * s - self.fps) > 1e-6:
+            raise ValueError(f"transformer video_latent_rate {t.video_latent_rate}/s does not match the video "
+                             f"VAE: {self.fps:g} fps / temporal factor {s} = {self.fps / s:g}/s")
+        per_frame = t.audio_latent_rate / self.fps
+        if per_frame < 1 or abs(per_frame - round(per_frame)) > 1e-6:
+            raise ValueError(f"audio_latent_rate {t.audio_latent_rate}/s must be a whole multiple of {self.fps:g} fps")
+
+    @property
+    def layout(self) -> TimeLayout:
+        """How latent frames map to video frames and audio latents (diffusion.patchify.TimeLayout)."""
+        return TimeLayout(self.video_vae.temporal_factor, round(self.transformer.audio_latent_rate / self.fps))
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -69,15 +84,19 @@ class SystemConfig:
             raise CheckpointError(f"checkpoint config is not a phonofilm system config: {e}") from None
 
 
-def system_preset(name: str) -> SystemConfig:
-    """All parts of model size `name` (tiny, small, base), latent channels matched across parts."""
+def system_preset(name: str, temporal_factor: int | None = None) -> SystemConfig:
+    """All parts of model size `name` (tiny, small, base), latent channels and rates matched across
+    parts; `temporal_factor` (1, 2 or 4) overrides the video VAE's frames per latent frame."""
     if name not in VIDEO_VAE_PRESETS:
         raise ValueError(f"unknown model preset {name!r}; choose one of {sorted(VIDEO_VAE_PRESETS)}")
     video, audio = VIDEO_VAE_PRESETS[name], AUDIO_VAE_PRESETS[name]
+    if temporal_factor is not None:
+        video = dataclasses.replace(video, temporal_factor=temporal_factor)
     transformer = dataclasses.replace(
         transformer_preset(name),
         video_channels=video.latent_channels,
         audio_channels=audio.latent_channels,
+        video_latent_rate=FPS / video.temporal_factor,
     )
     return SystemConfig(name, video, audio, VOCODER_PRESETS[name], transformer)
 

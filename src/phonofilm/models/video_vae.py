@@ -1,15 +1,16 @@
-"""Causal 3D convolutional video VAE: 8× spatial, 4× temporal, first frame encoded on its own.
+"""Causal 3D convolutional video VAE: 8× spatial, 4× (or 2×, 1×) temporal, first frame encoded on its own.
 
-Layout: frames [B, 3, T, H, W] in [-1, 1] with T = 1 + 4k, H and W divisible by 8
-  ⇄ latents [B, Cv, 1 + k, H/8, W/8].
+Layout: frames [B, 3, T, H, W] in [-1, 1] with T = 1 + s·k (s = `temporal_factor`, 4 in the shipped
+model), H and W divisible by 8  ⇄ latents [B, Cv, 1 + k, H/8, W/8].
 
 Causality: every conv pads time at the front by replicating frame 0, and no norm spans frames, so
-latent frame j depends only on frames ≤ 4j; latent 0 is exactly the latent of frame 0 alone (what
+latent frame j depends only on frames ≤ s·j; latent 0 is exactly the latent of frame 0 alone (what
 image-to-video and extension condition on). Decoding is causal the same way.
 
 Spatial ×8 comes from three stride-2 stages: a 2×2 space-to-depth patchify (as LTX-Video does, so no
 full-resolution feature map is ever built — that is what keeps the CPU decoder cheap) and two strided
-causal convs that also halve time (1 + 2m frames -> 1 + m).
+causal convs; each of those also halves time (1 + 2m frames -> 1 + m) while the temporal factor asks for
+it — the deeper one first, so a 2× VAE keeps every frame at 1/4 resolution.
 """
 
 from __future__ import annotations
@@ -35,7 +36,8 @@ from phonofilm.models.layers import (
 )
 
 SPATIAL_FACTOR = 8
-TEMPORAL_FACTOR = 4
+TEMPORAL_FACTOR = 4  # the default; a config may ask for 2 or 1 (`VideoVAEConfig.temporal_factor`)
+TEMPORAL_FACTORS = (1, 2, 4)
 PATCH = 2  # the first spatial stride-2 stage is a space-to-depth patchify
 
 
@@ -49,8 +51,13 @@ class VideoVAEConfig:
     decoder_blocks: int = 1
     latent_mean: float | tuple[float, ...] = 0.0  # set from data statistics after training
     latent_std: float | tuple[float, ...] = 1.0
+    temporal_factor: int = TEMPORAL_FACTOR  # frames per latent frame after the first
 
     def __post_init__(self) -> None:
+        if self.temporal_factor not in TEMPORAL_FACTORS:
+            raise ValueError(
+                f"VideoVAEConfig.temporal_factor is {self.temporal_factor}; allowed: {TEMPORAL_FACTORS}"
+            )
         if len(self.channels) != 3:
             raise ValueError(
                 f"VideoVAEConfig.channels needs 3 widths (1/2, 1/4, 1/8 resolution), got {self.channels}"
@@ -59,11 +66,11 @@ class VideoVAEConfig:
         check_latent_stats("VideoVAEConfig.latent_std", self.latent_std, self.latent_channels)
 
     def latent_shape(self, frames: int, height: int, width: int) -> tuple[int, int, int, int]:
-        """(Cv, 1 + (T - 1) / 4, H / 8, W / 8) for a clip of T frames at H × W."""
-        check_video_shape(frames, height, width)
+        """(Cv, 1 + (T - 1) / s, H / 8, W / 8) for a clip of T frames at H × W."""
+        check_video_shape(frames, height, width, self.temporal_factor)
         return (
             self.latent_channels,
-            1 + (frames - 1) // TEMPORAL_FACTOR,
+            1 + (frames - 1) // self.temporal_factor,
             height // SPATIAL_FACTOR,
             width // SPATIAL_FACTOR,
         )
@@ -89,10 +96,13 @@ PRESETS: MappingProxyType[str, VideoVAEConfig] = MappingProxyType(
 )
 
 
-def check_video_shape(frames: int, height: int, width: int) -> None:
-    """Raise with the allowed sizes unless T = 1 + 4k and H, W are positive multiples of 8."""
-    if frames < 1 or (frames - 1) % TEMPORAL_FACTOR:
-        raise ValueError(f"video has {frames} frames; the video VAE needs T = 1 + 4k (1, 5, ..., 65, ...)")
+def check_video_shape(frames: int, height: int, width: int, temporal_factor: int = TEMPORAL_FACTOR) -> None:
+    """Raise with the allowed sizes unless T = 1 + s·k and H, W are positive multiples of 8."""
+    s = temporal_factor
+    if frames < 1 or (frames - 1) % s:
+        raise ValueError(
+            f"video has {frames} frames; the video VAE needs T = 1 + {s}k ({', '.join(str(1 + s * i) for i in range(4))}, ...)"
+        )
     if height < SPATIAL_FACTOR or width < SPATIAL_FACTOR or height % SPATIAL_FACTOR or width % SPATIAL_FACTOR:
         raise ValueError(f"video is {height}×{width} (H×W); the video VAE needs H and W divisible by 8")
 
@@ -129,9 +139,9 @@ class VideoEncoder(nn.Module):
         c0, c1, c2 = cfg.channels
         self.conv_in = CausalConv3d(3 * PATCH * PATCH, c0)
         self.level0 = nn.Sequential(*[ResBlock3d(c0, c0) for _ in range(cfg.encoder_blocks)])
-        self.down0 = CausalConv3d(c0, c1, stride=(2, 2, 2))
+        self.down0 = CausalConv3d(c0, c1, stride=(2 if cfg.temporal_factor >= 4 else 1, 2, 2))
         self.level1 = nn.Sequential(*[ResBlock3d(c1, c1) for _ in range(cfg.encoder_blocks)])
-        self.down1 = CausalConv3d(c1, c2, stride=(2, 2, 2))
+        self.down1 = CausalConv3d(c1, c2, stride=(2 if cfg.temporal_factor >= 2 else 1, 2, 2))
         self.level2 = nn.Sequential(*[ResBlock3d(c2, c2) for _ in range(cfg.encoder_blocks + 1)])
         self.norm_out = ChannelRMSNorm(c2)
         self.conv_out = CausalConv3d(c2, 2 * cfg.latent_channels)
@@ -153,9 +163,9 @@ class VideoDecoder(nn.Module):
         c0, c1, c2 = cfg.channels
         self.conv_in = CausalConv3d(cfg.latent_channels, c2)
         self.level2 = nn.ModuleList(ResBlock3d(c2, c2) for _ in range(cfg.decoder_blocks + 1))
-        self.up1 = CausalUpsample3d(c2, c1, time=True)
+        self.up1 = CausalUpsample3d(c2, c1, time=cfg.temporal_factor >= 2)
         self.level1 = nn.ModuleList(ResBlock3d(c1, c1) for _ in range(cfg.decoder_blocks))
-        self.up0 = CausalUpsample3d(c1, c0, time=True)
+        self.up0 = CausalUpsample3d(c1, c0, time=cfg.temporal_factor >= 4)
         self.level0 = nn.ModuleList(ResBlock3d(c0, c0) for _ in range(cfg.decoder_blocks))
         self.norm_out = ChannelRMSNorm(c0)
         self.conv_out = CausalConv3d(c0, 3 * PATCH * PATCH)
@@ -188,7 +198,7 @@ class VideoVAE(nn.Module):
         """Frames [B, 3, 1 + 4k, H, W] in [-1, 1] -> posterior over [B, Cv, 1 + k, H/8, W/8]."""
         if x.ndim != 5 or x.shape[1] != 3:
             raise ValueError(f"video VAE expects frames [B, 3, T, H, W], got shape {tuple(x.shape)}")
-        check_video_shape(*x.shape[2:])
+        check_video_shape(*x.shape[2:], self.config.temporal_factor)
         return DiagonalGaussian.from_moments(self.encoder(x))
 
     def decode(self, z: Tensor, chunk: int | None = None) -> Tensor:

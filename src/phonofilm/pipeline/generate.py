@@ -22,6 +22,7 @@ from torch.nn import functional as F
 
 from phonofilm.diffusion.flow import get_schedule
 from phonofilm.diffusion.guidance import TransformerDenoiser, guided
+from phonofilm.diffusion.patchify import TimeLayout
 from phonofilm.diffusion.samplers import SAMPLERS
 from phonofilm.media.conform import conform
 from phonofilm.models.reference import CameoInput
@@ -47,16 +48,17 @@ class Canvas:
 
     width: int
     height: int
-    frames: int  # 1 + 4k model frames at 16 fps (≥ the requested frames)
+    frames: int  # 1 + s·k model frames at 16 fps (≥ the requested frames; s = the VAE's temporal factor)
     out_frames: int  # requested frames at 16 fps
+    layout: TimeLayout
 
     @property
     def latent_frames(self) -> int:
-        return 1 + (self.frames - 1) // 4
+        return self.layout.latent_frames_for(self.frames)
 
     @property
     def audio_latents(self) -> int:
-        return self.frames * 2  # 1000 samples per frame, 500 per audio latent
+        return self.frames * self.layout.audio_per_frame
 
 
 @dataclass(frozen=True)
@@ -141,8 +143,8 @@ class Pipeline:
             raise ValueError(f"reconstruct parts must be 'video' and/or 'audio', got {sorted(unknown)}")
         fps, vae, avae = self.system.config.fps, self.system.video_vae, self.system.audio_vae
         w, h = working_size(width, height, generation_preset(preset).model_area)
-        out = max(1, round(clip.duration * fps))
-        canvas = Canvas(w, h, long.frames_for(long.latent_frames_for(out)), out)
+        out, layout = max(1, round(clip.duration * fps)), self.system.config.layout
+        canvas = Canvas(w, h, layout.frames_for(layout.latent_frames_for(out)), out, layout)
         video, wave = conform(clip.frames, clip.fps, clip.audio, clip.sample_rate, w, h, canvas.frames)
         with torch.inference_mode():
             frames = video_to_model(torch.from_numpy(video)[None], self.device)[0]
@@ -159,14 +161,14 @@ class Pipeline:
     # -- planning -----------------------------------------------------------------------------------------
     def _plan(self, request: GenerationRequest) -> tuple[Plan, tuple[torch.Tensor, torch.Tensor] | None]:
         """Canvas, chunks and storyboard; for an extension also the source tail's clean latents."""
-        cfg = self.system.config
+        cfg, layout = self.system.config, self.system.config.layout
         preset = generation_preset(request.preset)
         seed = request.seed if request.seed is not None else int(np.random.SeedSequence().entropy % 2**31)
         board = resolve_storyboard(request.prompt, request.seconds, request.storyboard,
                                    cfg.transformer.max_shots, cfg.fps)
         w, h = working_size(request.width, request.height, preset.model_area)
         out = max(1, round(request.seconds * cfg.fps))
-        per_second = cfg.fps / 4
+        per_second = cfg.fps / layout.frames_per_latent
         single_pass = self.long.single_pass_seconds or preset.single_pass_seconds
         window = max(2, round(min(self.long.window_seconds, single_pass) * per_second) + 1)
         k = max(1, min(window - 1, round(self.long.context_seconds * per_second) + 1))
@@ -178,18 +180,18 @@ class Pipeline:
                 raise ValueError(f"extending a {src.duration:.2f} s video by {request.seconds:g} s would make it "
                                  f"{src.duration + request.seconds:.2f} s long; at most {MAX_TOTAL_SECONDS:g} s "
                                  "in total are allowed")
-            first = min(k, 1 + (round(src.duration * cfg.fps) - 1) // 4)  # never more than the source
-            context = self._source_latents(src, w, h, long.frames_for(first), tail=True)
-            out += long.frames_for(first)  # the window starts on the source's tail
-        total = long.latent_frames_for(out)
+            first = min(k, layout.latent_frames_within(round(src.duration * cfg.fps)))  # never more than the source
+            context = self._source_latents(src, w, h, layout.frames_for(first), tail=True)
+            out += layout.frames_for(first)  # the window starts on the source's tail
+        total = layout.latent_frames_for(out)
         single = total <= round(single_pass * per_second) + 1 and request.extend is None
-        chunks = [Chunk(0, 0, total, 0)] if single else long.plan_chunks(total, window, k, first)
+        chunks = [Chunk(0, 0, total, 0, layout)] if single else long.plan_chunks(total, window, k, layout, first)
         few = bool(self.record.get("few_step")) and preset.few_steps is not None
-        canvas = Canvas(w, h, long.frames_for(total), out)
+        canvas = Canvas(w, h, layout.frames_for(total), out, layout)
         verbatim = request.prompt if len(chunks) == 1 and request.storyboard is None and context is None else None
         plan = Plan(canvas, tuple(chunks), board, seed, preset, "shortcut" if few else preset.sampler,
                     request.steps or (preset.few_steps if few else preset.steps), verbatim,
-                    long.frames_for(first))
+                    layout.frames_for(first))
         return plan, context
 
     # -- diffusion ----------------------------------------------------------------------------------------
@@ -257,10 +259,10 @@ class Pipeline:
                 mode: str) -> dict[str, torch.Tensor]:
         """Integrate one chunk from noise (or a re-noised source) to clean latents."""
         c, fps = plan.canvas, self.system.config.fps
-        offset = (4 * chunk.start - plan.origin) / fps  # the chunk's first frame in the request's time
-        seen = plan.storyboard.window(max(offset, 0.0), long.frames_for(chunk.length) / fps + min(offset, 0.0))
+        offset = (c.layout.first_frame(chunk.start) - plan.origin) / fps  # the chunk's first frame in the request's time
+        seen = plan.storyboard.window(max(offset, 0.0), c.layout.frames_for(chunk.length) / fps + min(offset, 0.0))
         text = self._text(plan.verbatim_prompt or seen.script())
-        shot_ids, cuts = plan.storyboard.conditioning(chunk.length, fps, self.device,
+        shot_ids, cuts = plan.storyboard.conditioning(chunk.length, fps, c.layout, self.device,
                                                       self.system.config.transformer.max_shots, offset)
         n_tokens = chunk.length * math.ceil(c.height / 16) * math.ceil(c.width / 16)
         sigmas = get_schedule(plan.steps, n_tokens + chunk.audio_length)
@@ -350,7 +352,7 @@ class Pipeline:
         """The source (at 16 fps, requested size) followed by the new frames; the sound crossfades in."""
         src, fps = request.extend, self.system.config.fps
         assert src is not None
-        skip = long.frames_for(context)  # the decoded source tail: already in the source itself
+        skip = canvas.layout.frames_for(context)  # the decoded source tail: already in the source itself
         clip, meta = self._deliver(frames, audio, request, canvas, skip)
         idx = np.minimum(np.round(np.arange(round(src.duration * fps)) * src.fps / fps).astype(int),
                          len(src.frames) - 1)

@@ -1,27 +1,28 @@
 """Long videos as overlapping windows ("chunks") of one global latent sequence, made by continuation.
 
-Time base: latent video frame 0 is frame 0 alone, latent frame j ≥ 1 is frames 4j−3..4j; audio has 2
-latents per frame. So F latent frames cover 1 + 4(F−1) frames and 2 + 8(F−1) audio latents, and the
-first k latent frames of any window are matched by its first `audio_latents(k)` audio latents.
+Time base (`diffusion.patchify.TimeLayout`, from the model's config): latent video frame 0 is frame 0
+alone, latent frame j ≥ 1 is frames s(j−1)+1..sj (s = the video VAE's temporal factor, 4 in the shipped
+model); audio has 2 latents per frame. So F latent frames cover 1 + s(F−1) frames and 2(1 + s(F−1))
+audio latents, and the first k latent frames of any window are matched by its first
+`layout.audio_under(k)` audio latents.
 
 A chunk covers global latent frames [start, start + length). Its first `context` latent frames are
 given clean (cond masks), as continuation training gives them: the previous chunk's last latents,
 verbatim, except local frame 0, which the causal VAE means as one lone frame; that one is re-encoded
-from the decoded frame (`Pipeline._lone_frame`). If the chunk's local frame 0 is global frame 4·start,
-local latent i ≥ 1 is exactly global latent start + i and local audio latent a is global 8·start + a,
+from the decoded frame (`Pipeline._lone_frame`). If the chunk's local frame 0 is global frame s·start,
+local latent i ≥ 1 is exactly global latent start + i and local audio latent a is global 2s·start + a,
 so chunks stitch in latent space with no resampling, and the whole sequence is decoded once (in
 streaming chunks: memory bounded) with no seams to blend.
 """
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 import torch
 from torch import Tensor
 
-from phonofilm.diffusion.patchify import audio_prefix_latents
+from phonofilm.diffusion.patchify import TimeLayout
 
 
 @dataclass(frozen=True)
@@ -38,19 +39,6 @@ class LongConfig:
     audio_decode_margin: int = 32  # ... with this much context either side, cut away after decoding
 
 
-def frames_for(latent_frames: int) -> int:
-    """Video frames covered by `latent_frames` latent frames (0 → 0)."""
-    return 0 if latent_frames <= 0 else 1 + 4 * (latent_frames - 1)
-
-
-audio_latents = audio_prefix_latents  # audio under the first k latent frames: 2 + 8(k − 1), as in training
-
-
-def latent_frames_for(frames: int) -> int:
-    """Fewest latent frames covering `frames` video frames."""
-    return 1 + math.ceil(max(frames - 1, 0) / 4)
-
-
 @dataclass(frozen=True)
 class Chunk:
     """Global latent frames [start, start + length); the first `context` are given clean."""
@@ -59,6 +47,7 @@ class Chunk:
     start: int
     length: int
     context: int
+    layout: TimeLayout
 
     @property
     def end(self) -> int:
@@ -66,26 +55,26 @@ class Chunk:
 
     @property
     def audio_start(self) -> int:
-        return 8 * self.start
+        return self.layout.audio_offset(self.start)
 
     @property
     def audio_length(self) -> int:
-        return audio_latents(self.length)
+        return self.layout.audio_under(self.length)
 
     @property
     def audio_context(self) -> int:
-        return audio_latents(self.context)
+        return self.layout.audio_under(self.context)
 
 
-def plan_chunks(total: int, window: int, context: int, first_context: int = 0) -> list[Chunk]:
+def plan_chunks(total: int, window: int, context: int, layout: TimeLayout, first_context: int = 0) -> list[Chunk]:
     """Windows of ≤ `window` latent frames covering [0, total), each after the first overlapping the
     previous by `context`; `first_context` frames of the first window are given (an extension's source)."""
     if not (1 <= context < window):
         raise ValueError(f"context must be in [1, window) latent frames, got context={context}, window={window}")
-    chunks = [Chunk(0, 0, min(total, max(window, first_context + 1)), first_context)]
+    chunks = [Chunk(0, 0, min(total, max(window, first_context + 1)), first_context, layout)]
     while chunks[-1].end < total:
         start = chunks[-1].end - context
-        chunks.append(Chunk(len(chunks), start, min(window, total - start), context))
+        chunks.append(Chunk(len(chunks), start, min(window, total - start), context, layout))
     return chunks
 
 

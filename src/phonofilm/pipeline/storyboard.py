@@ -22,6 +22,8 @@ import numpy as np
 if TYPE_CHECKING:
     import torch
 
+    from phonofilm.diffusion.patchify import TimeLayout
+
 MAX_SHOTS = 16  # the transformer's shot embedding table (TransformerConfig.max_shots)
 MIN_SHOT_SECONDS = 0.25  # one latent frame: a shorter shot would have no latent frame of its own
 _HEAD = re.compile(r"\bshot\s+(\d+)\s*(?:\(\s*(?:at\s*)?([0-9]*\.?[0-9]+)\s*s?\s*\))?\s*:", re.IGNORECASE)
@@ -67,7 +69,7 @@ class Storyboard:
         starts = np.array([s.start for s in self.shots[1:]])
         return np.searchsorted(starts, start + np.arange(frames) / fps + 1e-9, side="right").astype(np.int64)
 
-    def conditioning(self, latent_frames: int, fps: float, device: torch.device | str = "cpu",
+    def conditioning(self, latent_frames: int, fps: float, layout: TimeLayout, device: torch.device | str = "cpu",
                      max_shots: int = MAX_SHOTS, start: float = 0.0) -> tuple[torch.Tensor, torch.Tensor]:
         """(shot_ids [1, F] long, cuts [1, F] bool) for F latent frames from time `start`, as training
         makes them: ids count from 0 at the window's first frame, cuts where the shot changes."""
@@ -75,8 +77,8 @@ class Storyboard:
 
         from phonofilm.train.steps import shot_conditioning
 
-        shots = self.frame_shots(1 + 4 * (latent_frames - 1), fps, start)
-        ids, cuts = shot_conditioning(torch.from_numpy(shots - shots[0])[None].to(device), latent_frames)
+        shots = self.frame_shots(layout.frames_for(latent_frames), fps, start)
+        ids, cuts = shot_conditioning(torch.from_numpy(shots - shots[0])[None].to(device), latent_frames, layout)
         return ids.clamp(max=max_shots - 1), cuts
 
     def window(self, start: float, seconds: float) -> Storyboard:

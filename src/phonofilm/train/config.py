@@ -55,6 +55,7 @@ class StageConfig:
 class TrainConfig:
     name: str
     model: str  # system preset: tiny | small | base
+    temporal_factor: int | None = None  # video VAE frames per latent frame (None: the preset's, 4)
     data: DataConfig = field(default_factory=DataConfig)
     autoencoders: StageConfig = StageConfig(steps=2000, batch_size=8, lr=3e-4)
     transformer: StageConfig = StageConfig(steps=20000, batch_size=16, lr=3e-4)

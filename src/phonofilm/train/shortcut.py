@@ -40,7 +40,7 @@ def shortcut_step(system: System, transformer: torch.nn.Module, text_encoder: Te
     b, f = zv.shape[0], zv.shape[2]
     half = b // 2
     text = text_encoder.encode(batch["captions"]).to(device).drop(*condition_dropout(b, gen))
-    shot_ids, cuts = shot_conditioning(batch["shots"].to(device), f)
+    shot_ids, cuts = shot_conditioning(batch["shots"].to(device), f, system.config.layout)
     nv = torch.randn(zv.shape, generator=gen, device=device)
     na = torch.randn(za.shape, generator=gen, device=device)
     level = torch.randint(0, LEVELS, (b,), generator=gen, device=device).float()

@@ -16,7 +16,7 @@ from phonofilm.diffusion.flow import (
     sample_timesteps,
     velocity_target,
 )
-from phonofilm.diffusion.patchify import audio_prefix_latents
+from phonofilm.diffusion.patchify import TimeLayout
 from phonofilm.models.reference import CameoInput
 from phonofilm.models.system import System
 from phonofilm.models.text import TextEncoder, pooled_embeddings
@@ -105,13 +105,13 @@ def encode_cameos(system: System, text_encoder: TextEncoder, cameos: dict | None
     return CameoInput(video, audio, name, mask)
 
 
-def shot_conditioning(shots: Tensor, latent_frames: int) -> tuple[Tensor, Tensor]:
+def shot_conditioning(shots: Tensor, latent_frames: int, layout: TimeLayout) -> tuple[Tensor, Tensor]:
     """Per-frame shot indices [B, T] → per-latent-frame (shot_ids [B, F], cuts [B, F] bool).
 
-    Latent frame j summarises frames 4j−3..4j, so it takes the shot of frame 4j; a cut marks the first
-    latent frame of each shot after the first.
+    Latent frame j summarises frames s(j−1)+1..sj, so it takes the shot of frame sj; a cut marks the
+    first latent frame of each shot after the first.
     """
-    idx = torch.arange(latent_frames, device=shots.device) * 4
+    idx = torch.arange(latent_frames, device=shots.device) * layout.frames_per_latent
     ids = shots[:, idx.clamp(max=shots.shape[1] - 1)]
     cuts = torch.zeros_like(ids, dtype=torch.bool)
     cuts[:, 1:] = ids[:, 1:] != ids[:, :-1]
@@ -143,7 +143,7 @@ def batch_latents(system: System, text_encoder: TextEncoder, batch: dict, precis
 
 
 def clean_masks(cfg: TrainConfig, gen: torch.Generator, b: int, f: int, n_audio: int,
-                device: torch.device) -> tuple[Tensor, Tensor | None]:
+                device: torch.device, layout: TimeLayout) -> tuple[Tensor, Tensor | None]:
     """Which latents are given clean: the first frame (image-to-video) for some samples, and for others a
     continuation prefix — the first k latent frames of video *and* their audio (long videos, extension)."""
     cond_v = torch.zeros(b, f, dtype=torch.bool, device=device)
@@ -154,7 +154,7 @@ def clean_masks(cfg: TrainConfig, gen: torch.Generator, b: int, f: int, n_audio:
     k = torch.randint(1, f // 2 + 1, (b,), generator=gen, device=device)
     frames = torch.arange(f, device=device)[None]
     cond_v |= cont[:, None] & (frames < k[:, None])
-    cond_a = cont[:, None] & (torch.arange(n_audio, device=device)[None] < audio_prefix_latents(k)[:, None])
+    cond_a = cont[:, None] & (torch.arange(n_audio, device=device)[None] < layout.audio_under(k)[:, None])
     return cond_v, cond_a
 
 
@@ -165,7 +165,7 @@ def transformer_step(system: System, transformer: torch.nn.Module, text_encoder:
     zv, za, cameo = batch_latents(system, text_encoder, batch, cfg.precision, device)
     b, f = zv.shape[0], zv.shape[2]
     mode = choose_mode(cfg, gen)
-    cond_v, cond_a = clean_masks(cfg, gen, b, f, za.shape[-1], device)
+    cond_v, cond_a = clean_masks(cfg, gen, b, f, za.shape[-1], device, system.config.layout)
     if mode == "video_to_audio":
         cond_v, cond_a = torch.ones(b, f, dtype=torch.bool, device=device), None
     n_tokens = f * -(-zv.shape[3] // 2) * -(-zv.shape[4] // 2) + za.shape[-1]  # video (1,2,2) patches + audio
@@ -174,7 +174,7 @@ def transformer_step(system: System, transformer: torch.nn.Module, text_encoder:
     na = torch.randn(za.shape, generator=gen, device=device)
     text = text_encoder.encode(batch["captions"]).to(device)
     text = text.drop(*condition_dropout(b, gen))
-    shot_ids, cuts = shot_conditioning(batch["shots"].to(device), f)
+    shot_ids, cuts = shot_conditioning(batch["shots"].to(device), f, system.config.layout)
     video_in = ModalityInput(noise_latents(zv, nv, t, cond_v), cond_v, shot_ids, cuts)
     audio_in = None if mode == "video_only" else ModalityInput(noise_latents(za, na, t, cond_a), cond_a)
     with autocast(device, cfg.precision):

@@ -131,7 +131,7 @@ def export_autoencoders(checkpoint: Path, out: Path) -> Path:
 def build_run(cfg: TrainConfig, out: Path, dist: Distributed, init: Path | None = None) -> Run:
     """Fresh models and optimizers; resumed from `out/state` when it exists, else from `init` if given."""
     torch.manual_seed(cfg.seed)
-    system = System(system_preset(cfg.model)).to(dist.device)
+    system = System(system_preset(cfg.model, cfg.temporal_factor)).to(dist.device)
     opts = {name: _optimizer(getattr(system, name), cfg.autoencoders) for name in ("video_vae", "audio_vae", "vocoder")}
     opts["transformer"] = _optimizer(system.transformer, cfg.transformer)
     ema = {k: v.detach().clone().float() for k, v in system.transformer.state_dict().items()}
