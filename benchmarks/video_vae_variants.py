@@ -14,9 +14,10 @@ split by the frame's phase within its latent group, and an area-downsample ×4 +
 recipe's loss (L1 weighted up on moving pixels + L2 + edge L1 + small KL), warm-started from the
 checkpoint's VAE (a 2× or 1× VAE takes its weights; each upsampling conv that stops doubling time keeps
 the kernels of its later frame) unless `--from-scratch`, and writes `held_out` before/after to
-OUT_DIR/result.json and the whole system with this VAE to OUT_DIR/checkpoint. That checkpoint's
-transformer was trained on the old latents: it is for `phonofilm eval --world --through OUT_DIR/checkpoint
---through-parts video` (the autoencoder ceiling), not for generating.
+OUT_DIR/result.json and the whole system with this VAE (and its own latent statistics) to
+OUT_DIR/checkpoint. That checkpoint's transformer was trained on the old latents: use it for `phonofilm
+eval --world --through OUT_DIR/checkpoint --through-parts video` (the autoencoder ceiling) or as `--init`
+of a run that trains the transformer on the new latents (`small-cpu-continue`), not for generating as is.
 """
 
 from __future__ import annotations
@@ -130,7 +131,14 @@ def train(args: argparse.Namespace) -> dict:
     after = measure(vae, clips)
     print(f"after: {after}", flush=True)
     system.video_vae = vae.eval().requires_grad_(False)
-    system.config = dataclasses.replace(system.config, video_vae=cfg)
+    rate = system.config.fps / cfg.temporal_factor  # the transformer's RoPE time base follows the VAE
+    system.config = dataclasses.replace(system.config, video_vae=cfg, transformer=dataclasses.replace(
+        system.config.transformer, video_latent_rate=rate))
+    with torch.no_grad():  # this VAE's own latent statistics (a transformer trained on it needs them)
+        z = torch.cat([vae.encode(clip_batch(data, rng)).mean.transpose(0, 1).flatten(1) for _ in range(8)], 1)
+    audio = system.config.audio_vae
+    system.with_latent_stats((z.mean(1).tolist(), z.std(1).clamp(min=1e-3).tolist()),
+                             (audio.latent_mean, audio.latent_std))
     out = Path(args.out_dir)
     record = {**ck.record, "video_vae_variant": {
         "temporal_factor": args.temporal_factor, "warm_start": not args.from_scratch, "steps": step,

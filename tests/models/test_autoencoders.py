@@ -153,7 +153,7 @@ def test_temporal_factor_is_validated_and_matched_by_the_transformer() -> None:
     two = system_preset("tiny", temporal_factor=2)
     assert two.transformer.video_latent_rate == 8.0 and two.layout == TimeLayout(2, 2)
     assert system_preset("tiny").layout == TimeLayout(4, 2)
-    with pytest.raises(ValueError, match="video_latent_rate 4.0/s does not match the video VAE"):
+    with pytest.raises(ValueError, match=r"video_latent_rate 4\.0/s does not match the video VAE"):
         dataclasses.replace(two, transformer=system_preset("tiny").transformer)
 
 

@@ -131,3 +131,16 @@ def test_init_from_checkpoint_runs_the_later_stages(tmp_path: Path, tiny_checkpo
     with pytest.raises(ValueError, match="is a 'tiny' model"):
         train(dataclasses.replace(train_preset("small-cpu-distill")), tmp_path / "x", device="cpu",
               progress=False, init=tiny_checkpoint)
+
+
+def test_init_from_a_2x_checkpoint_keeps_its_time_base(tmp_path: Path, tiny_checkpoint_2x: Path,
+                                                         tiny_checkpoint: Path) -> None:
+    cfg = dataclasses.replace(recipe(1), eval_every=0)  # the recipe names no temporal factor: --init's is used
+    ck = load_checkpoint(train(cfg, tmp_path / "run", device="cpu", progress=False, init=tiny_checkpoint_2x))
+    assert ck.config["video_vae"]["temporal_factor"] == 2 and ck.record["steps"]["transformer"] == 1
+    again = dataclasses.replace(cfg, transformer=StageConfig(steps=2, batch_size=2, lr=1e-3, warmup=1))
+    ck = load_checkpoint(train(again, tmp_path / "run", device="cpu", progress=False))  # resumes, no --init
+    assert ck.config["video_vae"]["temporal_factor"] == 2 and ck.record["steps"]["transformer"] == 2
+    with pytest.raises(ValueError, match="temporal factor 4, the config asks for 2"):  # a recipe asking for another VAE
+        train(dataclasses.replace(cfg, temporal_factor=2), tmp_path / "other", device="cpu", progress=False,
+              init=tiny_checkpoint)

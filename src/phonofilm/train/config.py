@@ -126,6 +126,15 @@ TRAIN_PRESETS: MappingProxyType[str, TrainConfig] = MappingProxyType({
         distill=StageConfig(steps=100_000, batch_size=48, lr=5e-5, warmup=50, minutes=1.0, echo=4),
         precision="bf16", log_every=50, checkpoint_every=1000, ema_decay=0.998,
     ),
+    # continue a trained small model's transformer on a CPU for a fixed time (`--init CHECKPOINT`), e.g.
+    # after its video VAE changed; the same data mix as the GPU runs, 2 s clips only
+    "small-cpu-continue": _cfg(
+        name="small-cpu-continue", model="small",
+        data=DataConfig(num_workers=1, **{**_GPU_DATA, "frames": (33,), "frame_weights": (1.0,)}),
+        autoencoders=StageConfig(steps=0, batch_size=4, lr=3e-4),
+        transformer=StageConfig(steps=100_000, batch_size=4, lr=1e-4, warmup=20, minutes=60.0),
+        log_every=10, checkpoint_every=100, ema_decay=0.99,
+    ),
     # few-step (shortcut) distillation of a trained small model on a CPU: `--init CHECKPOINT`
     "small-cpu-distill": _cfg(
         name="small-cpu-distill", model="small",

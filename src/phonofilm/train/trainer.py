@@ -8,6 +8,7 @@ Run directory layout:
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import platform
 import time
@@ -27,7 +28,7 @@ from phonofilm.train.config import StageConfig, TrainConfig
 from phonofilm.train.distributed import Distributed, wrap
 from phonofilm.train.periodic_eval import periodic_eval
 from phonofilm.train.shortcut import shortcut_step
-from phonofilm.train.state import has_state, load_state, save_state
+from phonofilm.train.state import META, has_state, load_state, save_state
 from phonofilm.train.steps import AutoencoderModels, autoencoder_step, latent_statistics, transformer_step
 
 STAGES = ("autoencoders", "transformer", "distill")
@@ -99,6 +100,10 @@ def _init_from(run: Run, checkpoint: Path) -> None:
     if config.preset != run.cfg.model:
         raise ValueError(f"--init {checkpoint} is a {config.preset!r} model; config "
                          f"{run.cfg.name!r} trains {run.cfg.model!r}")
+    theirs, ours = config.video_vae.temporal_factor, run.system.config.video_vae.temporal_factor
+    if theirs != ours:
+        raise ValueError(f"--init {checkpoint} does not fit config {run.cfg.name!r}: its video VAE has "
+                         f"temporal factor {theirs}, the config asks for {ours}")
     try:
         has = load_modules(run.system, ck, checkpoint, absent_ok=("transformer",),
                            new_prefixes=("reference_encoder.",))
@@ -128,9 +133,26 @@ def export_autoencoders(checkpoint: Path, out: Path) -> Path:
     return save_checkpoint(out, modules, ck.config, {**ck.record, "autoencoders_only": True})
 
 
+def _temporal_factor(cfg: TrainConfig, out: Path, init: Path | None) -> int | None:
+    """The video VAE's temporal factor for this run: the recipe's; else the one this run was started with
+    (its saved state); else `init`'s, so a recipe that continues a checkpoint fits its VAE."""
+    if cfg.temporal_factor is not None:
+        return cfg.temporal_factor
+    if has_state(out / "state"):
+        saved = json.loads((out / "state" / META).read_text())["config"].get("temporal_factor")
+        if saved is not None:
+            return int(saved)
+    if init is not None:
+        from phonofilm.models.checkpoint import load_checkpoint
+
+        return int(load_checkpoint(init).config["video_vae"].get("temporal_factor", 4))
+    return None
+
+
 def build_run(cfg: TrainConfig, out: Path, dist: Distributed, init: Path | None = None) -> Run:
     """Fresh models and optimizers; resumed from `out/state` when it exists, else from `init` if given."""
     torch.manual_seed(cfg.seed)
+    cfg = dataclasses.replace(cfg, temporal_factor=_temporal_factor(cfg, out, init))
     system = System(system_preset(cfg.model, cfg.temporal_factor)).to(dist.device)
     opts = {name: _optimizer(getattr(system, name), cfg.autoencoders) for name in ("video_vae", "audio_vae", "vocoder")}
     opts["transformer"] = _optimizer(system.transformer, cfg.transformer)
