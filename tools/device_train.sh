@@ -5,7 +5,8 @@
 #   `phonofilm.train.trainer.export_autoencoders`) starts from trained autoencoders.
 # Carried (64 MiB limit, the shipped assets/default moved aside for the call): .whl (espeakng-loader
 # wheel), .devcarry/minilm (`python tools/devcarry_minilm.py --out .devcarry/minilm`), the INIT folder.
-# When phonofilm.train.upsampler exists, the learned upsampler trains beside it on 3 CPU cores.
+# When phonofilm.train.upsampler exists, the learned upsampler trains beside it on 4 CPU workers
+# (UPSAMPLER_MINUTES, default 6; 0 skips it — it does not depend on the VAE, the shipped one can stay).
 set -euo pipefail
 RECIPE="${1:-small-gpu-continue}"
 INIT="${2:-}"
@@ -22,7 +23,7 @@ nvidia-smi --query-gpu=name,memory.total --format=csv,noheader || true
 python3 -c "import torch; print('torch', torch.__version__, torch.cuda.is_available())"
 start=$(date +%s)
 UPS=""
-if python3 -c "import phonofilm.train.upsampler" 2>/dev/null; then
+if [ "${UPSAMPLER_MINUTES:-6}" != "0" ] && python3 -c "import phonofilm.train.upsampler" 2>/dev/null; then
   python3 -m phonofilm.train.upsampler --config gpu --out "$OUT/upsampler" --minutes "${UPSAMPLER_MINUTES:-6}" --workers 4 \
     > "$OUT/upsampler.log" 2>&1 &
   UPS=$!

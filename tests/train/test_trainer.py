@@ -144,3 +144,15 @@ def test_init_from_a_2x_checkpoint_keeps_its_time_base(tmp_path: Path, tiny_chec
     with pytest.raises(ValueError, match="temporal factor 4, the config asks for 2"):  # a recipe asking for another VAE
         train(dataclasses.replace(cfg, temporal_factor=2), tmp_path / "other", device="cpu", progress=False,
               init=tiny_checkpoint)
+
+
+def test_every_recipe_builds_a_consistent_system() -> None:
+    from phonofilm.models.system import System, system_preset
+    from phonofilm.train.config import TRAIN_PRESETS
+
+    for name, cfg in TRAIN_PRESETS.items():
+        system = System(system_preset(cfg.model, cfg.temporal_factor))
+        layout = system.config.layout
+        assert layout.frames_per_latent == (cfg.temporal_factor or 4), name
+        for frames in cfg.data.frames:  # every clip length is a whole number of latent frames
+            assert layout.frames_for(layout.latent_frames_for(frames)) == frames, (name, frames)

@@ -126,6 +126,16 @@ TRAIN_PRESETS: MappingProxyType[str, TrainConfig] = MappingProxyType({
         distill=StageConfig(steps=100_000, batch_size=48, lr=5e-5, warmup=50, minutes=1.0, echo=4),
         precision="bf16", log_every=50, checkpoint_every=1000, ema_decay=0.998,
     ),
+    # the next GPU run, in one call (docs/training.md): a system with a 2×-temporal video VAE from scratch —
+    # autoencoders with the motion/edge losses, a transformer with cameos and continuation, few-step distillation
+    "small-gpu-2x": _cfg(
+        name="small-gpu-2x", model="small", temporal_factor=2, data=DataConfig(num_workers=12, **_GPU_DATA),
+        autoencoders=StageConfig(steps=100_000, batch_size=24, lr=6e-4, warmup=100, minutes=2.5, echo=2),
+        transformer=StageConfig(steps=100_000, batch_size=48, lr=4e-4, warmup=200, minutes=4.5, echo=4),
+        distill=StageConfig(steps=100_000, batch_size=48, lr=5e-5, warmup=50, minutes=1.0, echo=4),
+        video_motion_weight=4.0, video_edge_weight=0.5,
+        precision="bf16", log_every=50, checkpoint_every=1000, ema_decay=0.998,
+    ),
     # continue a trained small model's transformer on a CPU for a fixed time (`--init CHECKPOINT`), e.g.
     # after its video VAE changed; the same data mix as the GPU runs, 2 s clips only
     "small-cpu-continue": _cfg(
