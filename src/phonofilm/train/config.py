@@ -126,12 +126,13 @@ TRAIN_PRESETS: MappingProxyType[str, TrainConfig] = MappingProxyType({
         distill=StageConfig(steps=100_000, batch_size=48, lr=5e-5, warmup=50, minutes=1.0, echo=4),
         precision="bf16", log_every=50, checkpoint_every=1000, ema_decay=0.998,
     ),
-    # the next GPU run, in one call (docs/training.md): a system with a 2×-temporal video VAE from scratch —
-    # autoencoders with the motion/edge losses, a transformer with cameos and continuation, few-step distillation
+    # the next GPU run, in one ≤ 10-minute call (docs/training.md): a system with a 2×-temporal video VAE
+    # from scratch — autoencoders with the motion/edge losses (2.5 min), a transformer with cameos and
+    # continuation (4 min), few-step distillation (1 min)
     "small-gpu-2x": _cfg(
         name="small-gpu-2x", model="small", temporal_factor=2, data=DataConfig(num_workers=12, **_GPU_DATA),
         autoencoders=StageConfig(steps=100_000, batch_size=24, lr=6e-4, warmup=100, minutes=2.5, echo=2),
-        transformer=StageConfig(steps=100_000, batch_size=48, lr=4e-4, warmup=200, minutes=4.5, echo=4),
+        transformer=StageConfig(steps=100_000, batch_size=48, lr=4e-4, warmup=200, minutes=4.0, echo=4),
         distill=StageConfig(steps=100_000, batch_size=48, lr=5e-5, warmup=50, minutes=1.0, echo=4),
         video_motion_weight=4.0, video_edge_weight=0.5,
         precision="bf16", log_every=50, checkpoint_every=1000, ema_decay=0.998,
@@ -142,7 +143,7 @@ TRAIN_PRESETS: MappingProxyType[str, TrainConfig] = MappingProxyType({
         name="small-cpu-continue", model="small",
         data=DataConfig(num_workers=1, **{**_GPU_DATA, "frames": (33,), "frame_weights": (1.0,)}),
         autoencoders=StageConfig(steps=0, batch_size=4, lr=3e-4),
-        transformer=StageConfig(steps=100_000, batch_size=4, lr=1e-4, warmup=20, minutes=60.0),
+        transformer=StageConfig(steps=100_000, batch_size=4, lr=1e-4, warmup=20, minutes=45.0),
         log_every=10, checkpoint_every=100, ema_decay=0.99,
     ),
     # few-step (shortcut) distillation of a trained small model on a CPU: `--init CHECKPOINT`
