@@ -69,6 +69,11 @@ def test_a_2x_temporal_model_plans_generates_and_continues_on_its_own_time_base(
     assert second["cond_v"][0].tolist()[: k + 1] == [True] * k + [False]
     assert second["cond_a"][0, : layout.audio_under(k)].all() and not second["cond_a"][0, layout.audio_under(k):].any()
     assert torch.equal(second["x"]["audio"][..., : layout.audio_under(k)], first["audio"][..., -layout.audio_under(k):])
+    longer = pipe.generate(GenerationRequest("It rolls on.", seconds=1.0, width=64, height=36, seed=2, steps=1,
+                                             preset="draft", extend=r.clip)).clip
+    assert longer.frames.shape[0] == 48 + 16 and np.array_equal(longer.frames[:48], r.clip.frames)
+    tail = pipe.last_chunks[0]["cond_v"][0]  # the source's last 0.5 s (k latent frames) is given clean
+    assert tail[:k].all() and not tail[k:].any()
 
 
 @pytest.mark.slow
