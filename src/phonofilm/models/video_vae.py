@@ -127,12 +127,12 @@ class CausalUpsample3d(nn.Module):
         first_chunk = cache is None or self.conv not in cache
         x = self.conv(x, cache)
         x = rearrange(x, "b (c pt ph pw) t h w -> b c (t pt) (h ph) (w pw)", pt=self.pt, ph=2, pw=2)
-        # frame 0 produced pt frames; keep only its last so the decoded clip is 1 + 4k long
+        # frame 0 produced pt frames; keep only its last so the decoded clip is 1 + s·k long
         return x[:, :, self.pt - 1 :] if first_chunk else x
 
 
 class VideoEncoder(nn.Module):
-    """[B, 3, 1 + 4k, H, W] -> moments [B, 2·Cv, 1 + k, H/8, W/8]."""
+    """[B, 3, 1 + s·k, H, W] -> moments [B, 2·Cv, 1 + k, H/8, W/8] (s = the temporal factor)."""
 
     def __init__(self, cfg: VideoVAEConfig) -> None:
         super().__init__()
@@ -150,13 +150,13 @@ class VideoEncoder(nn.Module):
         """Frames in [-1, 1] to Gaussian moments."""
         x = rearrange(x, "b c t (h ph) (w pw) -> b (c ph pw) t h w", ph=PATCH, pw=PATCH)
         x = self.level0(self.conv_in(x))  # [B, c0, T, H/2, W/2]
-        x = self.level1(self.down0(x))  # [B, c1, 1 + 2k, H/4, W/4]
+        x = self.level1(self.down0(x))  # [B, c1, 1 + 2k (s = 4) or T, H/4, W/4]
         x = self.level2(self.down1(x))  # [B, c2, 1 + k, H/8, W/8]
         return self.conv_out(nn.functional.silu(self.norm_out(x)))
 
 
 class VideoDecoder(nn.Module):
-    """[B, Cv, 1 + k, H/8, W/8] -> frames [B, 3, 1 + 4k, H, W] (unclamped)."""
+    """[B, Cv, 1 + k, H/8, W/8] -> frames [B, 3, 1 + s·k, H, W] (unclamped)."""
 
     def __init__(self, cfg: VideoVAEConfig) -> None:
         super().__init__()
@@ -175,10 +175,10 @@ class VideoDecoder(nn.Module):
         x = self.conv_in(z, cache)  # [B, c2, 1 + k, h, w]
         for block in self.level2:
             x = block(x, cache)
-        x = self.up1(x, cache)  # [B, c1, 1 + 2k, 2h, 2w]
+        x = self.up1(x, cache)  # [B, c1, 1 + 2k (s = 4) or 1 + s·k, 2h, 2w]
         for block in self.level1:
             x = block(x, cache)
-        x = self.up0(x, cache)  # [B, c0, 1 + 4k, 4h, 4w]
+        x = self.up0(x, cache)  # [B, c0, 1 + s·k, 4h, 4w]
         for block in self.level0:
             x = block(x, cache)
         x = self.conv_out(nn.functional.silu(self.norm_out(x)), cache)
@@ -195,14 +195,14 @@ class VideoVAE(nn.Module):
         self.decoder = VideoDecoder(config)
 
     def encode(self, x: Tensor) -> DiagonalGaussian:
-        """Frames [B, 3, 1 + 4k, H, W] in [-1, 1] -> posterior over [B, Cv, 1 + k, H/8, W/8]."""
+        """Frames [B, 3, 1 + s·k, H, W] in [-1, 1] -> posterior over [B, Cv, 1 + k, H/8, W/8]."""
         if x.ndim != 5 or x.shape[1] != 3:
             raise ValueError(f"video VAE expects frames [B, 3, T, H, W], got shape {tuple(x.shape)}")
         check_video_shape(*x.shape[2:], self.config.temporal_factor)
         return DiagonalGaussian.from_moments(self.encoder(x))
 
     def decode(self, z: Tensor, chunk: int | None = None) -> Tensor:
-        """Latents [B, Cv, 1 + k, h, w] -> frames [B, 3, 1 + 4k, 8h, 8w] (not clamped to [-1, 1]).
+        """Latents [B, Cv, 1 + k, h, w] -> frames [B, 3, 1 + s·k, 8h, 8w] (not clamped to [-1, 1]).
 
         `chunk` decodes that many latent frames at a time, carrying each causal conv's last frames
         over (same frames as one pass, bounded memory for long clips).
