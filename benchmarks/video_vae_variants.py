@@ -36,26 +36,20 @@ import torch.nn.functional as F
 from phonofilm.models.checkpoint import load_checkpoint
 from phonofilm.models.system import System, save_system, system_from_checkpoint
 from phonofilm.models.video_vae import VideoVAE
-from phonofilm.train.autoencoders import VAELossConfig, motion_map, train_vae_step
-from phonofilm.train.decoders import HELD_OUT_SEED, DecoderTuneConfig, clip_batch
-from phonofilm.train.recon_metrics import psnr
-from phonofilm.train.steps import video_to_model
-from phonofilm.world.make import make_clip_from_seed
+from phonofilm.train.autoencoders import VAELossConfig, train_vae_step
+from phonofilm.train.decoders import (
+    DecoderTuneConfig,
+    clip_batch,
+    held_out_clip,
+    held_out_video,
+    video_scores,
+)
+from phonofilm.train.steps import channel_stats
 
 
 def held_out(n: int = 8, seconds: float = 2.0) -> list[torch.Tensor]:
-    """Held-out 128×72 clips as frames [1, 3, 1 + 4k, H, W] in [-1, 1]."""
-    clips = []
-    for i in range(n):
-        frames = make_clip_from_seed(HELD_OUT_SEED + 7919 * i, seconds, 128, 72).frames
-        clips.append(video_to_model(torch.from_numpy(frames[: 1 + 4 * ((len(frames) - 1) // 4)])[None],
-                                    torch.device("cpu")))
-    return clips
-
-
-def _scores(recon: torch.Tensor, x: torch.Tensor) -> tuple[float, float]:
-    moving = (motion_map(x) > 0.5).expand_as(x)
-    return psnr(recon, x), psnr(recon[moving], x[moving])
+    """The decoder tune's held-out 128×72 clips as frames [1, 3, 1 + 4k, H, W] in [-1, 1]."""
+    return [held_out_video(held_out_clip(i, seconds).frames) for i in range(n)]
 
 
 @torch.no_grad()
@@ -64,26 +58,26 @@ def measure(vae: VideoVAE, clips: list[torch.Tensor], per_frame: bool = False) -
     vae.eval()
     acc: dict[str, list[float]] = {}
 
-    def add(name: str, pair: tuple[float, float]) -> None:
-        acc.setdefault(f"{name}_psnr", []).append(pair[0])
-        acc.setdefault(f"{name}_moving_psnr", []).append(pair[1])
+    def add(name: str, scores: dict[str, float]) -> None:
+        for key, value in scores.items():
+            acc.setdefault(f"{name}_{key}", []).append(value)
 
     s = vae.config.temporal_factor
     for x in clips:
         recon = vae.decode(vae.encode(x).mean).clamp(-1, 1)
-        add("video", _scores(recon, x))
+        add("video", video_scores(recon, x))
         if not per_frame:
             continue
         for phase in range(s):  # frame t belongs to latent ceil(t / s); phase 0 = the group's last frame
             idx = [t for t in range(x.shape[2]) if t % s == phase]
-            add(f"video_phase{phase}", _scores(recon[:, :, idx], x[:, :, idx]))
+            add(f"video_phase{phase}", video_scores(recon[:, :, idx], x[:, :, idx]))
         images = x[0].permute(1, 0, 2, 3)[:, :, None]  # every frame a one-frame clip
         alone = vae.decode(vae.encode(images).mean).clamp(-1, 1)[:, :, 0].permute(1, 0, 2, 3)[None]
-        add("per_frame", _scores(alone, x))
+        add("per_frame", video_scores(alone, x))
         flat = x[0].permute(1, 0, 2, 3)
         bicubic = F.interpolate(F.interpolate(flat, scale_factor=0.25, mode="area"), scale_factor=4.0,
                                 mode="bicubic").clamp(-1, 1).permute(1, 0, 2, 3)[None]
-        add("area4_bicubic", _scores(bicubic, x))
+        add("area4_bicubic", video_scores(bicubic, x))
     return {k: round(float(np.mean(v)), 2) for k, v in acc.items()}
 
 
@@ -137,8 +131,7 @@ def train(args: argparse.Namespace) -> dict:
     with torch.no_grad():  # this VAE's own latent statistics (a transformer trained on it needs them)
         z = torch.cat([vae.encode(clip_batch(data, rng)).mean.transpose(0, 1).flatten(1) for _ in range(8)], 1)
     audio = system.config.audio_vae
-    system.with_latent_stats((z.mean(1).tolist(), z.std(1).clamp(min=1e-3).tolist()),
-                             (audio.latent_mean, audio.latent_std))
+    system.with_latent_stats(channel_stats(z), (audio.latent_mean, audio.latent_std))
     out = Path(args.out_dir)
     record = {**ck.record, "video_vae_variant": {
         "temporal_factor": args.temporal_factor, "warm_start": not args.from_scratch, "steps": step,

@@ -56,7 +56,7 @@ class TimeLayout:
 
     def latent_frames_for(self, frames: int) -> int:
         """Fewest latent frames covering `frames` video frames (at least 1)."""
-        return 1 + -(-max(frames - 1, 0) // self.frames_per_latent)
+        return 1 + _ceil_div(max(frames - 1, 0), self.frames_per_latent)
 
     def latent_frames_within(self, frames: int) -> int:
         """Latent frames whose frames all lie within the first `frames` frames (≥ 1 frame: at least 1)."""

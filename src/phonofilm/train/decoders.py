@@ -209,18 +209,39 @@ def _optimise(module: torch.nn.Module, opt: torch.optim.Optimizer, losses: dict[
 # -- evaluation ------------------------------------------------------------------------------------------
 
 
+def held_out_clip(i: int, seconds: float):
+    """The i-th held-out world clip at 128×72 (seed ≥ HELD_OUT_SEED: never trained on)."""
+    from phonofilm.world.make import make_clip_from_seed
+
+    return make_clip_from_seed(HELD_OUT_SEED + 7919 * i, seconds, 128, 72)
+
+
+def held_out_video(frames: np.ndarray) -> torch.Tensor:
+    """uint8 frames [T, H, W, 3] → the model's input [1, 3, 1 + 4k, H, W] in [-1, 1] (the tail cut)."""
+    n = 1 + 4 * ((len(frames) - 1) // 4)
+    return video_to_model(torch.from_numpy(frames[:n])[None], torch.device("cpu"))
+
+
+def video_scores(recon: torch.Tensor, x: torch.Tensor) -> dict[str, float]:
+    """PSNR of a reconstruction over all pixels and (where any move) over moving ones (`motion_map` > 0.5)."""
+    moving = motion_map(x).expand_as(x) > 0.5
+    scores = {"psnr": psnr(recon, x)}
+    if moving.any():
+        scores["moving_psnr"] = psnr(recon[moving], x[moving])
+    return scores
+
+
 def evaluate(system: System, cfg: DecoderTuneConfig) -> dict[str, float]:
     """Held-out world clips: for the sound parts, log-mel L1 / onset F1 (vocoder on the clean mel, audio VAE
     + vocoder, Griffin-Lim on the clean mel) and the audio VAE's log-mel L1; for the video decoder, PSNR
     over all pixels and over moving ones."""
     from phonofilm.models.vocoder import griffin_lim
-    from phonofilm.world.make import make_clip_from_seed
 
     vae, avae, voc = system.video_vae, system.audio_vae, system.vocoder
     scores: dict[str, list[float]] = {}
     with torch.no_grad():
         for i in range(cfg.eval_clips):
-            clip = make_clip_from_seed(HELD_OUT_SEED + 7919 * i, cfg.eval_seconds, 128, 72)
+            clip = held_out_clip(i, cfg.eval_seconds)
             if {"vocoder", "audio_decoder"} & set(cfg.parts):
                 ref = torch.from_numpy(clip.audio)
                 mel = avae.logmel(ref[None])
@@ -231,13 +252,10 @@ def evaluate(system: System, cfg: DecoderTuneConfig) -> dict[str, float]:
                     scores.setdefault(f"{name}_mel_l1", []).append(mel_distance(w, ref, 16000))
                     scores.setdefault(f"{name}_onset_f1", []).append(onset_f1(ref[0, : w.shape[-1]], w[0], 16000))
             if "video_decoder" in cfg.parts:
-                n = 1 + 4 * ((len(clip.frames) - 1) // 4)
-                x = video_to_model(torch.from_numpy(clip.frames[:n])[None], torch.device("cpu"))
+                x = held_out_video(clip.frames)
                 recon = vae.decode(vae.encode(x).mean, chunk=4).clamp(-1, 1)
-                moving = motion_map(x).expand_as(x) > 0.5
-                scores.setdefault("video_psnr", []).append(psnr(recon, x))
-                if moving.any():
-                    scores.setdefault("video_moving_psnr", []).append(psnr(recon[moving], x[moving]))
+                for name, value in video_scores(recon, x).items():
+                    scores.setdefault(f"video_{name}", []).append(value)
     return {k: round(float(np.mean(v)), 4) for k, v in scores.items()}
 
 

@@ -201,10 +201,10 @@ def latent_statistics(system: System, batches: list[dict], device: torch.device)
         frames = video_to_model(batch["video"], device)
         vs.append(system.video_vae.encode(frames).mean.transpose(0, 1).flatten(1))  # [Cv, N]
         as_.append(system.audio_vae.encode_audio(batch["audio"].to(device)).mean.transpose(0, 1).flatten(1))
-    v, a = torch.cat(vs, 1), torch.cat(as_, 1)
+    return channel_stats(torch.cat(vs, 1)), channel_stats(torch.cat(as_, 1))
 
-    def stats(x: Tensor) -> tuple[tuple[float, ...], tuple[float, ...]]:
-        return (tuple(round(float(m), 5) for m in x.mean(1)),
-                tuple(round(max(float(s), 1e-3), 5) for s in x.std(1)))
 
-    return stats(v), stats(a)
+def channel_stats(x: Tensor) -> tuple[tuple[float, ...], tuple[float, ...]]:
+    """Per-channel (mean, std) of latents gathered as [C, N], as a VAE config stores them (std ≥ 1e-3)."""
+    return (tuple(round(float(m), 5) for m in x.mean(1)),
+            tuple(round(max(float(s), 1e-3), 5) for s in x.std(1)))

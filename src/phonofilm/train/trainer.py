@@ -142,10 +142,11 @@ def _temporal_factor(cfg: TrainConfig, out: Path, init: Path | None) -> int | No
         saved = json.loads((out / "state" / META).read_text())["config"].get("temporal_factor")
         if saved is not None:
             return int(saved)
-    if init is not None:
-        from phonofilm.models.checkpoint import load_checkpoint
+    if init is not None:  # the config alone: _init_from loads the tensors
+        from phonofilm.models.checkpoint import read_metadata
+        from phonofilm.models.video_vae import TEMPORAL_FACTOR
 
-        return int(load_checkpoint(init).config["video_vae"].get("temporal_factor", 4))
+        return int(read_metadata(init)[0]["video_vae"].get("temporal_factor", TEMPORAL_FACTOR))
     return None
 
 
