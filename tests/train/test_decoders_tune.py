@@ -83,7 +83,22 @@ def test_motion_weighting_counts_errors_on_moving_pixels_more() -> None:
     assert reconstruction_loss(still, x, plain)["l1"] > reconstruction_loss(moving, x, plain)["l1"]  # 5 frames vs 1
     assert reconstruction_loss(moving, x, weighted)["l1"] > reconstruction_loss(moving, x, plain)["l1"]
     assert "edge" in reconstruction_loss(moving, x, VAELossConfig(edge_weight=0.5))
-    assert "edge" not in reconstruction_loss(moving[:, :, 0], x[:, :, 0], VAELossConfig(edge_weight=0.5))  # audio
+    assert "edge" not in reconstruction_loss(moving, x, plain)
+
+
+def test_spectral_edge_loss_penalises_blurred_harmonics_not_a_level_offset() -> None:
+    from phonofilm.train.autoencoders import VAELossConfig, reconstruction_loss
+
+    mel = torch.full((1, 2, 16, 12), -4.0)  # log-mel [B, C, M, F]
+    mel[:, :, 2::4] = 0.0  # harmonics: every 4th bin stands out
+    blurred = mel.clone()
+    blurred[:, :, 1:-1] = (mel[:, :, :-2] + mel[:, :, 1:-1] + mel[:, :, 2:]) / 3  # smeared along frequency
+    offset = mel + (blurred - mel).abs().mean()  # the same L1 error as a level shift: harmonics intact
+    cfg = VAELossConfig(edge_weight=1.0)
+    smeared, shifted = reconstruction_loss(blurred, mel, cfg), reconstruction_loss(offset, mel, cfg)
+    assert torch.isclose(smeared["l1"], shifted["l1"])
+    assert shifted["edge"] < 1e-6 < smeared["edge"]
+    assert smeared["loss"] > shifted["loss"] + 0.5 * smeared["edge"]
 
 
 def test_two_decoder_tunes_from_one_checkpoint_merge(tmp_path: Path, tiny_checkpoint: Path) -> None:

@@ -5,7 +5,9 @@ returns plain floats for logging; the loop, data and checkpoints belong to the t
 No adversarial term yet: reconstruction (L1 + L2) with a small KL for the VAEs, multi-resolution
 STFT + log-mel L1 for the vocoder. For video, the L1 can be weighted up where pixels move and an L1 of
 image gradients added against blur (`motion_weight`, `edge_weight`): the benchmark tracks moving objects,
-and an unweighted loss lets a small decoder smear them (docs/model-card.md, "autoencoder ceiling").
+and an unweighted loss lets a small decoder smear them (docs/model-card.md, "autoencoder ceiling"). For
+the audio VAE the same `edge_weight` compares the log-mel's gradients along frequency and time: the
+harmonics that make a voice voiced (and heard as speech) are what an averaging decoder blurs first.
 """
 
 from __future__ import annotations
@@ -55,7 +57,8 @@ def motion_map(x: Tensor) -> Tensor:
 
 
 def reconstruction_loss(recon: Tensor, target: Tensor, cfg: VAELossConfig) -> dict[str, Tensor]:
-    """L1 (motion-weighted for video when `cfg.motion_weight`) + L2 (+ edge L1 for video) → terms and "loss"."""
+    """L1 (motion-weighted for video when `cfg.motion_weight`) + L2 (+ edge L1 of the last two axes'
+    gradients when `cfg.edge_weight`) → terms and "loss"."""
     video = recon.ndim == 5
     if video and cfg.motion_weight > 0:
         weight = 1.0 + cfg.motion_weight * motion_map(target)
@@ -65,7 +68,7 @@ def reconstruction_loss(recon: Tensor, target: Tensor, cfg: VAELossConfig) -> di
     l2 = F.mse_loss(recon, target)
     terms = {"l1": l1, "l2": l2}
     loss = cfg.l1_weight * l1 + cfg.l2_weight * l2
-    if video and cfg.edge_weight > 0:
+    if cfg.edge_weight > 0:  # video: along W and H; log-mel: along time and frequency (onsets, harmonics)
         terms["edge"] = sum(F.l1_loss(torch.diff(recon, dim=d), torch.diff(target, dim=d)) for d in (-1, -2))
         loss = loss + cfg.edge_weight * terms["edge"]
     return {"loss": loss, **terms}

@@ -64,6 +64,8 @@ class TrainConfig:
     # video VAE loss: extra L1 weight where pixels move, and an L1 of image gradients (train.autoencoders)
     video_motion_weight: float = 0.0
     video_edge_weight: float = 0.0
+    # audio VAE loss: an L1 of the log-mel's gradients along frequency and time (harmonics and onsets)
+    audio_edge_weight: float = 0.0
     ema_decay: float = 0.999
     p_first_frame: float = 0.15  # image-to-video: first latent frame given clean
     p_video_to_audio: float = 0.1  # video given clean, audio generated (the "separate synthesis" path)

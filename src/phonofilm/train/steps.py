@@ -52,9 +52,11 @@ class AutoencoderModels:
 
 def autoencoder_step(models: AutoencoderModels, logmel: torch.nn.Module, opts: dict[str, torch.optim.Optimizer],
                      batch: dict, gen: torch.Generator, max_grad_norm: float, device: torch.device,
-                     motion_weight: float = 0.0, edge_weight: float = 0.0) -> dict[str, float]:
+                     motion_weight: float = 0.0, edge_weight: float = 0.0,
+                     audio_edge_weight: float = 0.0) -> dict[str, float]:
     """Video VAE, audio VAE and vocoder each take one step on the same batch (fp32 / TF32); the video
-    loss's `motion_weight` and `edge_weight` as in `train.autoencoders.VAELossConfig`."""
+    loss's `motion_weight` and `edge_weight` and the audio loss's `audio_edge_weight` as in
+    `train.autoencoders.VAELossConfig`."""
     frames = video_to_model(batch["video"], device)
     wave = batch["audio"].to(device, non_blocking=True)
     vae_cfg = VAELossConfig(max_grad_norm=max_grad_norm)
@@ -62,7 +64,8 @@ def autoencoder_step(models: AutoencoderModels, logmel: torch.nn.Module, opts: d
     v = train_video_vae_step(models.video_vae, opts["video_vae"], frames, video_cfg, gen)
     with torch.no_grad():
         mel = logmel(wave)
-    a = train_audio_vae_step(models.audio_vae, opts["audio_vae"], mel, vae_cfg, gen)
+    audio_cfg = dataclasses.replace(vae_cfg, edge_weight=audio_edge_weight)
+    a = train_audio_vae_step(models.audio_vae, opts["audio_vae"], mel, audio_cfg, gen)
     # the vocoder learns on 1 s crops: its receptive field is short and crops keep the STFT losses cheap
     crop = min(wave.shape[-1], 16000)
     voc = train_vocoder_step(models.vocoder, logmel, opts["vocoder"], wave[..., :crop],

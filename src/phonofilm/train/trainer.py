@@ -256,7 +256,8 @@ def train_autoencoders(run: Run, progress: bool) -> None:
     def step(batch: dict) -> dict[str, float]:
         return autoencoder_step(models, s.audio_vae.logmel, run.optimizers, batch, run.gen,
                                 run.cfg.autoencoders.max_grad_norm, run.device,
-                                run.cfg.video_motion_weight, run.cfg.video_edge_weight)
+                                run.cfg.video_motion_weight, run.cfg.video_edge_weight,
+                                run.cfg.audio_edge_weight)
 
     _stage_loop(run, "autoencoders", run.cfg.autoencoders, step, ("video_vae", "audio_vae", "vocoder"),
                 run.cfg.data.autoencoder_frames, progress)

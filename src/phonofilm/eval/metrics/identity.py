@@ -77,6 +77,11 @@ def voice_similarity(clip: Clip, target: Target | None = None, analysis: ClipAna
     b = voice_profile(ref.audio, ref.sample_rate)
     if b is None:
         return float("nan")
+    return profile_similarity(a, b)
+
+
+def profile_similarity(a: tuple[float, float] | None, b: tuple[float, float]) -> float:
+    """Similarity in [0, 1] of voice profile `a` (None: nobody speaks → 0) to reference profile `b`."""
     if a is None:
         return 0.0
     pitch = np.exp(-(((a[0] - b[0]) / PITCH_SCALE) ** 2))

@@ -1,0 +1,199 @@
+"""Whether speech survives the audio autoencoder, and which training lets it.
+
+Usage:
+    python benchmarks/audio_vae_variants.py probe [--checkpoint DIR] [--out FILE]
+    python benchmarks/audio_vae_variants.py train --minutes 40 --edge-weight 1 --out-dir runs/avae-edge
+        [--checkpoint DIR] [--threads 1] [--from-scratch] [--latent-channels 32]
+
+The benchmark hears speech the way `eval.perception.audio.speech_activity` does: voiced frames (a clear
+pitch in 50–400 Hz) whose pitch moves. `probe` takes held-out world scenes with speech (seeds ≥ 2·10⁹,
+4 s, stereo 16 kHz) and reports, for the original sound, the vocoder alone on its log-mel, and the audio
+VAE + vocoder: the share of time heard as speech, the share of voiced frames, the cameo metric's voice
+similarity to the original (`eval.metrics.identity`) and the log-mel L1 (all bins, and the 16 lowest,
+where the voice's harmonics are).
+
+`train` trains one audio VAE (encoder and decoder) for a fixed wall time on crops of freshly rendered
+training scenes (`train.decoders.crop_batch`) with L1 + L2 on log-mel, optional L1 between its gradients
+along frequency and time (`--edge-weight`: harmonics and onsets, which averaging blurs) and a small KL,
+warm-started from the checkpoint's audio VAE unless `--from-scratch` (with `--latent-channels` every weight
+but the two latent-facing convs). It writes the probe before/after to
+OUT_DIR/result.json and the whole system with this VAE (and its own latent statistics) to
+OUT_DIR/checkpoint — for `phonofilm eval --world --through OUT_DIR/checkpoint --through-parts audio`, or
+as `--init` of a run that trains the transformer on the new latents; its transformer was trained on the
+old ones.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import platform
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from phonofilm.eval.metrics.identity import profile_similarity, voice_profile
+from phonofilm.eval.perception.audio import pitch_track, speech_activity
+from phonofilm.models.audio_vae import AudioVAE, AudioVAEConfig
+from phonofilm.models.checkpoint import load_checkpoint
+from phonofilm.models.system import System, save_system, system_from_checkpoint
+from phonofilm.train.autoencoders import VAELossConfig, train_vae_step
+from phonofilm.train.decoders import HELD_OUT_SEED, DecoderTuneConfig, crop_batch, render_sound
+from phonofilm.train.steps import channel_stats
+
+SR = 16000
+LOW_BINS = 16  # the lowest log-mel bins (0 – ~600 Hz): where the first harmonics of a voice lie
+
+
+def held_out_speech(n: int = 8, seconds: float = 4.0, min_speech: float = 0.1) -> list[np.ndarray]:
+    """The first `n` held-out scenes (seeds from 2·10⁹ on) heard as speech ≥ `min_speech` of the time."""
+    waves, seed = [], HELD_OUT_SEED
+    while len(waves) < n:
+        wave = render_sound(seed, seconds)
+        seed += 1
+        if speech_activity(wave, SR)[1].mean() >= min_speech:
+            waves.append(wave)
+    return waves
+
+
+def _hearing(wave: np.ndarray, reference: tuple[float, float] | None) -> dict[str, float]:
+    _, active = speech_activity(wave, SR)
+    _, f0 = pitch_track(wave, SR, fmin=50.0, fmax=400.0, voicing=0.5)
+    profile = voice_profile(wave, SR)
+    similarity = profile_similarity(profile, reference) if reference is not None else float("nan")
+    return {"speech": float(active.mean()), "voiced": float((f0 > 0).mean()), "voice_similarity": similarity}
+
+
+@torch.no_grad()
+def measure(system: System, vae: AudioVAE, waves: list[np.ndarray]) -> dict[str, float]:
+    """Mean speech / voicing / voice similarity / log-mel L1 of the original, vocoder alone, VAE + vocoder."""
+    vae.eval()
+    voc = system.vocoder.eval()
+    acc: dict[str, list[float]] = {}
+    for wave in waves:
+        x = torch.from_numpy(wave)[None]
+        mel = vae.logmel(x)  # [1, 2, M, F]
+        recon = vae.decode(vae.encode(mel).mean)
+        reference = voice_profile(wave, SR)
+        paths = {"original": wave,
+                 "vocoder": voc(mel.flatten(0, 1)).reshape(2, -1).numpy(),
+                 "vae": voc(recon.flatten(0, 1)).reshape(2, -1).numpy()}
+        for name, out in paths.items():
+            for key, value in _hearing(out, reference).items():
+                acc.setdefault(f"{name}_{key}", []).append(value)
+        acc.setdefault("vae_mel_l1", []).append(float((recon - mel).abs().mean()))
+        acc.setdefault("vae_low_mel_l1", []).append(float((recon - mel)[:, :, :LOW_BINS].abs().mean()))
+    return {k: round(float(np.nanmean(v)), 4) for k, v in acc.items()}
+
+
+def _with_audio_channels(system: System, cfg: AudioVAEConfig) -> System:
+    """The system rebuilt for audio latents of `cfg.latent_channels`: every weight that still fits is
+    kept; the transformer's audio patch embedding and output layer start fresh."""
+    config = dataclasses.replace(system.config, audio_vae=cfg, transformer=dataclasses.replace(
+        system.config.transformer, audio_channels=cfg.latent_channels))
+    rebuilt = System(config)
+    source = system.state_dict()
+    rebuilt.load_state_dict({k: source[k] if k in source and source[k].shape == v.shape else v
+                             for k, v in rebuilt.state_dict().items()})
+    return rebuilt
+
+
+def train(args: argparse.Namespace) -> dict:
+    torch.set_num_threads(args.threads)
+    torch.manual_seed(args.seed)
+    ck = load_checkpoint(args.checkpoint)
+    system: System = system_from_checkpoint(ck, args.checkpoint)
+    cfg = system.audio_vae.config
+    if args.latent_channels:
+        cfg = dataclasses.replace(cfg, latent_channels=args.latent_channels, latent_mean=0.0, latent_std=1.0)
+    vae = AudioVAE(cfg)
+    if not args.from_scratch:  # every tensor whose shape still fits (all but the latent-facing convs)
+        source = system.audio_vae.state_dict()
+        vae.load_state_dict({k: source[k] if source[k].shape == v.shape else v
+                             for k, v in vae.state_dict().items()})
+    waves = held_out_speech(args.eval_scenes)
+    before = measure(system, vae, waves)
+    print(f"before: {before}", flush=True)
+    data = DecoderTuneConfig(audio_batch=args.batch, crop_frames=args.crop_frames, seed=args.seed)
+    rng, gen = np.random.default_rng(args.seed), torch.Generator().manual_seed(args.seed)
+    opt = torch.optim.AdamW(vae.parameters(), lr=args.lr, weight_decay=0.0)
+    loss_cfg = VAELossConfig(edge_weight=args.edge_weight, kl_weight=args.kl_weight)
+    start, step, history = time.time(), 0, []
+    while time.time() - start < args.minutes * 60:
+        for group in opt.param_groups:
+            group["lr"] = args.lr * min(1.0, (step + 1) / 20)
+        vae.train().requires_grad_(True)
+        with torch.no_grad():
+            mel = vae.logmel(crop_batch(data, vae.config.mel.hop_length, rng))
+        history.append(train_vae_step(vae, opt, mel, loss_cfg, gen))
+        step += 1
+        if step % 50 == 0:
+            keys = [k for k in ("loss", "l1", "edge", "kl") if k in history[-1]]
+            tail = {k: round(float(np.mean([h[k] for h in history[-50:]])), 4) for k in keys}
+            print(f"step {step} {time.time() - start:.0f}s {tail}", flush=True)
+    after = measure(system, vae, waves)
+    print(f"after: {after}", flush=True)
+    if cfg.latent_channels != system.config.audio_vae.latent_channels:
+        system = _with_audio_channels(system, cfg)
+    system.audio_vae = vae.eval().requires_grad_(False)
+    with torch.no_grad():  # this VAE's own latent statistics (a transformer trained on it needs them)
+        z = torch.cat([vae.encode(vae.logmel(crop_batch(data, vae.config.mel.hop_length, rng))).mean
+                       .transpose(0, 1).flatten(1) for _ in range(8)], 1)
+    video = system.config.video_vae
+    system.with_latent_stats((video.latent_mean, video.latent_std), channel_stats(z))
+    out = Path(args.out_dir)
+    settings = {"warm_start": not args.from_scratch, "latent_channels": cfg.latent_channels,
+                "edge_weight": args.edge_weight,
+                "kl_weight": args.kl_weight, "steps": step, "batch": args.batch, "crop_frames": args.crop_frames,
+                "lr": args.lr, "minutes": args.minutes, "threads": args.threads}
+    record = {**ck.record, "audio_vae_variant": {
+        **settings, "note": "transformer not retrained: for --through evaluation or --init only"}}
+    save_system(out / "checkpoint", system, record)
+    result = {**settings, "host": platform.node(), "eval_scenes": len(waves),
+              "held_out_before": before, "held_out_after": after}
+    (out / "result.json").write_text(json.dumps(result, indent=2) + "\n")
+    return result
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = ap.add_subparsers(dest="command", required=True)
+    probe = sub.add_parser("probe", help="whether a checkpoint's audio path keeps speech")
+    probe.add_argument("--checkpoint", default=None)
+    probe.add_argument("--scenes", type=int, default=8)
+    probe.add_argument("--out", type=Path, default=Path("benchmarks/results/audio_vae_probe.json"))
+    tr = sub.add_parser("train", help="train one audio VAE variant for a fixed wall time")
+    tr.add_argument("--checkpoint", default=None)
+    tr.add_argument("--from-scratch", action="store_true")
+    tr.add_argument("--minutes", type=float, default=30.0)
+    tr.add_argument("--batch", type=int, default=8, help="stereo crops per step")
+    tr.add_argument("--crop-frames", type=int, default=192, help="log-mel frames per crop (128 per second)")
+    tr.add_argument("--latent-channels", type=int, default=0, help="0: the checkpoint's")
+    tr.add_argument("--edge-weight", type=float, default=0.0)
+    tr.add_argument("--kl-weight", type=float, default=VAELossConfig.kl_weight)
+    tr.add_argument("--lr", type=float, default=1e-4)
+    tr.add_argument("--threads", type=int, default=1)
+    tr.add_argument("--eval-scenes", type=int, default=8)
+    tr.add_argument("--seed", type=int, default=0)
+    tr.add_argument("--out-dir", type=Path, required=True)
+    args = ap.parse_args()
+    from phonofilm.pipeline.generate import default_checkpoint
+
+    args.checkpoint = args.checkpoint or str(default_checkpoint())
+    if args.command == "train":
+        train(args)
+        return
+    torch.set_num_threads(1)
+    system = system_from_checkpoint(load_checkpoint(args.checkpoint), args.checkpoint)
+    report = {"checkpoint": args.checkpoint, "scenes": args.scenes,
+              **measure(system, system.audio_vae, held_out_speech(args.scenes))}
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(report, indent=2) + "\n")
+    print(json.dumps(report, indent=2))
+
+
+if __name__ == "__main__":
+    main()
