@@ -3,7 +3,7 @@
 Usage:
     python benchmarks/audio_vae_variants.py probe [--checkpoint DIR] [--out FILE]
     python benchmarks/audio_vae_variants.py train --minutes 40 --edge-weight 1 --out-dir runs/avae-edge
-        [--checkpoint DIR] [--threads 1] [--from-scratch] [--latent-channels 32]
+        [--checkpoint DIR] [--threads 1] [--from-scratch] [--latent-channels 32] [--spectral-width 16]
 
 The benchmark hears speech the way `eval.perception.audio.speech_activity` does: voiced frames (a clear
 pitch in 50–400 Hz) whose pitch moves. `probe` takes held-out world scenes with speech (seeds ≥ 2·10⁹,
@@ -16,7 +16,8 @@ where the voice's harmonics are).
 training scenes (`train.decoders.crop_batch`) with L1 + L2 on log-mel, optional L1 between its gradients
 along frequency and time (`--edge-weight`: harmonics and onsets, which averaging blurs) and a small KL,
 warm-started from the checkpoint's audio VAE unless `--from-scratch` (with `--latent-channels` every weight
-but the two latent-facing convs). It writes the probe before/after to
+but the two latent-facing convs; `--spectral-width` adds the 2D stem and head of `models.audio_vae`,
+which start at zero contribution). It writes the probe before/after to
 OUT_DIR/result.json and the whole system with this VAE (and its own latent statistics) to
 OUT_DIR/checkpoint — for `phonofilm eval --world --through OUT_DIR/checkpoint --through-parts audio`, or
 as `--init` of a run that trains the transformer on the new latents; its transformer was trained on the
@@ -109,10 +110,12 @@ def train(args: argparse.Namespace) -> dict:
     cfg = system.audio_vae.config
     if args.latent_channels:
         cfg = dataclasses.replace(cfg, latent_channels=args.latent_channels, latent_mean=0.0, latent_std=1.0)
+    if args.spectral_width:
+        cfg = dataclasses.replace(cfg, spectral_width=args.spectral_width)
     vae = AudioVAE(cfg)
-    if not args.from_scratch:  # every tensor whose shape still fits (all but the latent-facing convs)
+    if not args.from_scratch:  # every tensor that still fits (not the latent-facing convs, new 2D layers)
         source = system.audio_vae.state_dict()
-        vae.load_state_dict({k: source[k] if source[k].shape == v.shape else v
+        vae.load_state_dict({k: source[k] if k in source and source[k].shape == v.shape else v
                              for k, v in vae.state_dict().items()})
     waves = held_out_speech(args.eval_scenes)
     before = measure(system, vae, waves)
@@ -146,6 +149,7 @@ def train(args: argparse.Namespace) -> dict:
     system.with_latent_stats((video.latent_mean, video.latent_std), channel_stats(z))
     out = Path(args.out_dir)
     settings = {"warm_start": not args.from_scratch, "latent_channels": cfg.latent_channels,
+                "spectral_width": cfg.spectral_width,
                 "edge_weight": args.edge_weight,
                 "kl_weight": args.kl_weight, "steps": step, "batch": args.batch, "crop_frames": args.crop_frames,
                 "lr": args.lr, "minutes": args.minutes, "threads": args.threads}
@@ -172,6 +176,7 @@ def main() -> None:
     tr.add_argument("--batch", type=int, default=8, help="stereo crops per step")
     tr.add_argument("--crop-frames", type=int, default=192, help="log-mel frames per crop (128 per second)")
     tr.add_argument("--latent-channels", type=int, default=0, help="0: the checkpoint's")
+    tr.add_argument("--spectral-width", type=int, default=0, help="2D stem/head channels (0: the checkpoint's)")
     tr.add_argument("--edge-weight", type=float, default=0.0)
     tr.add_argument("--kl-weight", type=float, default=VAELossConfig.kl_weight)
     tr.add_argument("--lr", type=float, default=1e-4)

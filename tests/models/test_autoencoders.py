@@ -326,3 +326,27 @@ def test_video_vae_overfits_moving_squares(one_thread: None) -> None:
     with torch.no_grad():
         end = psnr(vae.eval().decode(vae.encode(clips).mode()), clips)
     assert start < 15 < 20 < end
+
+
+def test_spectral_layers_start_as_the_1d_vae_and_then_learn(one_thread: None) -> None:
+    g = torch.Generator().manual_seed(0)
+    plain = seeded(AudioVAE, audio_vae.PRESETS["tiny"])
+    wide = AudioVAE(dataclasses.replace(audio_vae.PRESETS["tiny"], spectral_width=4))
+    missing, unexpected = wide.load_state_dict(plain.state_dict(), strict=False)
+    assert not unexpected and missing and all(".stem." in k or ".head." in k for k in missing)
+    wave = torch.stack([tones_and_clicks(2, SR, g) for _ in range(2)], dim=1)  # [2, 2, S]
+    mel = plain.logmel(wave)
+    with torch.no_grad():  # zero-initialised 2D stem and head: the warm-started VAE is the 1D one
+        z = plain.encode(mel).mean
+        assert torch.allclose(wide.encode(mel).mean, z, atol=1e-6)
+        assert torch.allclose(wide.decode(z), plain.decode(z), atol=1e-6)
+    assert wide.decode(z).shape == mel.shape
+    opt = torch.optim.AdamW(wide.parameters(), lr=2e-3)
+    head = wide.decoder.head.conv_out.weight.detach().clone()
+    first = train_audio_vae_step(wide, opt, mel, generator=torch.Generator().manual_seed(0))
+    for step in range(1, 40):
+        last = train_audio_vae_step(wide, opt, mel, generator=torch.Generator().manual_seed(step))
+    assert last["l1"] < 0.7 * first["l1"]
+    assert not torch.equal(wide.decoder.head.conv_out.weight, head)  # the 2D head takes part
+    with pytest.raises(ValueError, match="spectral_width"):
+        AudioVAEConfig(spectral_width=-1)

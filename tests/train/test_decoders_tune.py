@@ -123,3 +123,28 @@ def test_two_decoder_tunes_from_one_checkpoint_merge(tmp_path: Path, tiny_checkp
     save_system(tmp_path / "small", System(system_preset("small")), {})  # another vocoder size
     with pytest.raises(ValueError, match="another config"):
         merge_modules.merge(tmp_path / "both", tmp_path / "bad", {"vocoder": tmp_path / "small"})
+
+
+def test_audio_edge_weight_reaches_the_audio_vae_step_only() -> None:
+    import copy
+
+    from phonofilm.models.system import System, system_preset
+    from phonofilm.train.steps import AutoencoderModels, autoencoder_step
+
+    torch.manual_seed(0)
+    base = System(system_preset("tiny"))
+    batch = {"video": torch.randint(0, 256, (1, 5, 24, 32, 3), dtype=torch.uint8),
+             "audio": 0.1 * torch.randn(1, 2, 5 * 1000)}
+
+    def one_step(audio_edge_weight: float) -> System:
+        s = copy.deepcopy(base)
+        models = AutoencoderModels(s.video_vae, s.audio_vae, s.vocoder)
+        opts = {n: torch.optim.SGD(getattr(s, n).parameters(), lr=0.1) for n in ("video_vae", "audio_vae", "vocoder")}
+        autoencoder_step(models, s.audio_vae.logmel, opts, batch, torch.Generator().manual_seed(0), 1e9,
+                         torch.device("cpu"), audio_edge_weight=audio_edge_weight)
+        return s
+
+    plain, edged = one_step(0.0), one_step(1.0)
+    assert _changed(plain.audio_vae, edged.audio_vae)
+    assert not _changed(plain.video_vae, edged.video_vae)
+    assert not _changed(plain.vocoder, edged.vocoder)

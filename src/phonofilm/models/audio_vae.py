@@ -7,6 +7,12 @@ Channels are stacked with mel bins as the conv's input channels ("b c m f -> b (
 describes the whole stereo (or mono) image at that instant and the transformer sees one audio token
 stream whatever the channel count. Waves go through `LogMel` on the way in and a `Vocoder` on the way
 out (`encode_audio` / `decode_audio`).
+
+With `spectral_width` > 0 the 1D stack gains 2D convs over (frequency, time) at both ends: a stem whose
+flattened features are added to the encoder's first layer, and a head that refines the decoded log-mel
+from per-bin features. A 1D conv over stacked bins must learn a harmonic once for every pitch it sits
+at; a 2D conv learns its shape once. Both start at zero contribution, so a 1D VAE warm-starts into the
+wider one unchanged (`benchmarks/audio_vae_variants.py`).
 """
 
 from __future__ import annotations
@@ -24,6 +30,7 @@ from phonofilm.models.layers import (
     ChannelRMSNorm,
     DiagonalGaussian,
     ResBlock1d,
+    ResBlock2d,
     affine_latent,
     check_latent_stats,
     config_from_dict,
@@ -42,6 +49,7 @@ class AudioVAEConfig:
     latent_channels: int = 16
     widths: tuple[int, int, int] = (128, 192, 256)  # at 128, 64 and 32 frames per second
     blocks: int = 1  # residual blocks per level
+    spectral_width: int = 0  # channels of the 2D (frequency × time) stem and head; 0: none
     mel: MelConfig = field(default_factory=MelConfig)
     latent_mean: float | tuple[float, ...] = 0.0
     latent_std: float | tuple[float, ...] = 1.0
@@ -49,6 +57,8 @@ class AudioVAEConfig:
     def __post_init__(self) -> None:
         if self.channels not in (1, 2):
             raise ValueError(f"AudioVAEConfig.channels is {self.channels}; allowed: 1 (mono) or 2 (stereo)")
+        if self.spectral_width < 0:
+            raise ValueError(f"AudioVAEConfig.spectral_width is {self.spectral_width}; allowed: 0 (none) or more")
         if len(self.widths) != 3:
             raise ValueError(f"AudioVAEConfig.widths needs 3 entries (÷1, ÷2, ÷4 time), got {self.widths}")
         check_latent_stats("AudioVAEConfig.latent_mean", self.latent_mean, self.latent_channels)
@@ -92,17 +102,59 @@ def check_mel_frames(frames: int) -> int:
     return frames
 
 
+class SpectralStem(nn.Module):
+    """Log-mel [B, C, M, F] -> [B, out, F]: 2D convs over (frequency, time), flattened over frequency and
+    projected (zero-initialised: adding it leaves the encoder unchanged until it learns)."""
+
+    def __init__(self, cfg: AudioVAEConfig, out: int) -> None:
+        super().__init__()
+        k = cfg.spectral_width
+        self.conv_in = nn.Conv2d(cfg.channels, k, 3, padding=1)
+        self.block = ResBlock2d(k, k)
+        self.norm = ChannelRMSNorm(k)
+        self.proj = nn.Conv1d(k * cfg.mel.n_mels, out, 1)
+        nn.init.zeros_(self.proj.weight)
+        nn.init.zeros_(self.proj.bias)
+
+    def forward(self, mel: Tensor) -> Tensor:
+        """[B, C, M, F] -> [B, out, F]."""
+        h = nn.functional.silu(self.norm(self.block(self.conv_in(mel))))
+        return self.proj(rearrange(h, "b k m f -> b (k m) f"))
+
+
+class SpectralHead(nn.Module):
+    """Decoder features [B, w, F] + coarse log-mel [B, C, M, F] -> refined log-mel [B, C, M, F]: per-bin
+    features and the coarse log-mel through 2D convs, added as a residual (zero-initialised)."""
+
+    def __init__(self, cfg: AudioVAEConfig, width: int) -> None:
+        super().__init__()
+        k, self.n_mels = cfg.spectral_width, cfg.mel.n_mels
+        self.proj = nn.Conv1d(width, k * cfg.mel.n_mels, 1)
+        self.block = ResBlock2d(k + cfg.channels, k)
+        self.norm = ChannelRMSNorm(k)
+        self.conv_out = nn.Conv2d(k, cfg.channels, 3, padding=1)
+        nn.init.zeros_(self.conv_out.weight)
+        nn.init.zeros_(self.conv_out.bias)
+
+    def forward(self, h: Tensor, coarse: Tensor) -> Tensor:
+        """Refine `coarse` [B, C, M, F] with features `h` [B, w, F]."""
+        per_bin = rearrange(self.proj(h), "b (k m) f -> b k m f", m=self.n_mels)
+        x = self.block(torch.cat([per_bin, coarse], dim=1))
+        return coarse + self.conv_out(nn.functional.silu(self.norm(x)))
+
+
 def _level(width: int, blocks: int) -> nn.Sequential:
     return nn.Sequential(*[ResBlock1d(width, width, dilation=3**i) for i in range(blocks)])
 
 
 class AudioEncoder(nn.Module):
-    """Log-mel [B, C·M, F] -> moments [B, 2·Ca, F/4]."""
+    """Log-mel [B, C, M, F] -> moments [B, 2·Ca, F/4]."""
 
     def __init__(self, cfg: AudioVAEConfig) -> None:
         super().__init__()
         w0, w1, w2 = cfg.widths
         self.conv_in = nn.Conv1d(cfg.channels * cfg.mel.n_mels, w0, 3, padding=1)
+        self.stem = SpectralStem(cfg, w0) if cfg.spectral_width else None
         self.level0 = _level(w0, cfg.blocks)
         self.down0 = nn.Conv1d(w0, w1, 4, stride=2, padding=1)
         self.level1 = _level(w1, cfg.blocks)
@@ -111,9 +163,12 @@ class AudioEncoder(nn.Module):
         self.norm_out = ChannelRMSNorm(w2)
         self.conv_out = nn.Conv1d(w2, 2 * cfg.latent_channels, 3, padding=1)
 
-    def forward(self, x: Tensor) -> Tensor:
-        """Stacked log-mel to Gaussian moments."""
-        x = self.level0(self.conv_in(x))  # [B, w0, F]
+    def forward(self, mel: Tensor) -> Tensor:
+        """Log-mel to Gaussian moments."""
+        x = self.conv_in(rearrange(mel, "b c m f -> b (c m) f"))  # [B, w0, F]
+        if self.stem is not None:
+            x = x + self.stem(mel)
+        x = self.level0(x)
         x = self.level1(self.down0(x))  # [B, w1, F/2]
         x = self.level2(self.down1(x))  # [B, w2, F/4]
         return self.conv_out(nn.functional.silu(self.norm_out(x)))
@@ -132,7 +187,7 @@ class Upsample1d(nn.Module):
 
 
 class AudioDecoder(nn.Module):
-    """Latents [B, Ca, F/4] -> stacked log-mel [B, C·M, F]."""
+    """Latents [B, Ca, F/4] -> log-mel [B, C, M, F]."""
 
     def __init__(self, cfg: AudioVAEConfig) -> None:
         super().__init__()
@@ -145,13 +200,16 @@ class AudioDecoder(nn.Module):
         self.level0 = _level(w0, cfg.blocks)
         self.norm_out = ChannelRMSNorm(w0)
         self.conv_out = nn.Conv1d(w0, cfg.channels * cfg.mel.n_mels, 3, padding=1)
+        self.head = SpectralHead(cfg, w0) if cfg.spectral_width else None
+        self.channels = cfg.channels
 
     def forward(self, z: Tensor) -> Tensor:
-        """Latents to stacked log-mel."""
+        """Latents to log-mel."""
         x = self.level2(self.conv_in(z))  # [B, w2, F/4]
         x = self.level1(self.up1(x))  # [B, w1, F/2]
         x = self.level0(self.up0(x))  # [B, w0, F]
-        return self.conv_out(nn.functional.silu(self.norm_out(x)))
+        mel = rearrange(self.conv_out(nn.functional.silu(self.norm_out(x))), "b (c m) f -> b c m f", c=self.channels)
+        return mel if self.head is None else self.head(x, mel)
 
 
 class AudioVAE(nn.Module):
@@ -173,14 +231,14 @@ class AudioVAE(nn.Module):
                 f"got shape {tuple(mel.shape)}"
             )
         check_mel_frames(mel.shape[-1])
-        return DiagonalGaussian.from_moments(self.encoder(rearrange(mel, "b c m f -> b (c m) f")))
+        return DiagonalGaussian.from_moments(self.encoder(mel))
 
     def decode(self, z: Tensor) -> Tensor:
         """Latents [B, Ca, L] -> log-mel [B, C, M, 4L]."""
         ca = self.config.latent_channels
         if z.ndim != 3 or z.shape[1] != ca:
             raise ValueError(f"audio VAE expects latents [B, {ca}, L], got shape {tuple(z.shape)}")
-        return rearrange(self.decoder(z), "b (c m) f -> b c m f", c=self.config.channels)
+        return self.decoder(z)
 
     def forward(
         self, mel: Tensor, generator: torch.Generator | None = None

@@ -116,6 +116,26 @@ class ResBlock1d(nn.Module):
         return self.skip(x) + h
 
 
+class ResBlock2d(nn.Module):
+    """Pre-norm residual block of two k=3 conv2d over [B, C, H, W]; starts as the identity (or skip)."""
+
+    def __init__(self, in_channels: int, out_channels: int) -> None:
+        super().__init__()
+        self.norm1 = ChannelRMSNorm(in_channels)
+        self.conv1 = nn.Conv2d(in_channels, out_channels, 3, padding=1)
+        self.norm2 = ChannelRMSNorm(out_channels)
+        self.conv2 = nn.Conv2d(out_channels, out_channels, 3, padding=1)
+        nn.init.zeros_(self.conv2.weight)
+        nn.init.zeros_(self.conv2.bias)
+        self.skip = nn.Conv2d(in_channels, out_channels, 1) if in_channels != out_channels else nn.Identity()
+
+    def forward(self, x: Tensor) -> Tensor:
+        """[B, Cin, H, W] -> [B, Cout, H, W]."""
+        h = self.conv1(F.silu(self.norm1(x)))
+        h = self.conv2(F.silu(self.norm2(h)))
+        return self.skip(x) + h
+
+
 @dataclass(frozen=True)
 class DiagonalGaussian:
     """A diagonal Gaussian posterior q(z | x) = N(mean, exp(logvar)); tensors share one shape."""
