@@ -141,6 +141,7 @@ def train(args: argparse.Namespace) -> dict:
     print(f"after: {after}", flush=True)
     if cfg.latent_channels != system.config.audio_vae.latent_channels:
         system = _with_audio_channels(system, cfg)
+    system.config = dataclasses.replace(system.config, audio_vae=cfg)
     system.audio_vae = vae.eval().requires_grad_(False)
     with torch.no_grad():  # this VAE's own latent statistics (a transformer trained on it needs them)
         z = torch.cat([vae.encode(vae.logmel(crop_batch(data, vae.config.mel.hop_length, rng))).mean
