@@ -2,6 +2,7 @@
 
 Usage:
     python benchmarks/audio_vae_variants.py probe [--checkpoint DIR] [--out FILE]
+    python benchmarks/audio_vae_variants.py pitch [--checkpoint DIR] [--out FILE]
     python benchmarks/audio_vae_variants.py train --minutes 40 --edge-weight 1 --out-dir runs/avae-edge
         [--checkpoint DIR] [--threads 1] [--from-scratch] [--latent-channels 32] [--spectral-width 16]
 
@@ -11,6 +12,10 @@ pitch in 50–400 Hz) whose pitch moves. `probe` takes held-out world scenes wit
 VAE + vocoder: the share of time heard as speech, the share of voiced frames, the cameo metric's voice
 similarity to the original (`eval.metrics.identity`) and the log-mel L1 (all bins, and the 16 lowest,
 where the voice's harmonics are).
+
+`pitch` asks whether the latents still hold the voice's pitch: a small MLP learns log F0 of voiced
+latent frames (30 training scenes with speech) from the latents, and from the log-mel under them, and is
+scored on the held-out scenes (R², median error in semitones).
 
 `train` trains one audio VAE (encoder and decoder) for a fixed wall time on crops of freshly rendered
 training scenes (`train.decoders.crop_batch`) with L1 + L2 on log-mel, optional L1 between its gradients
@@ -88,6 +93,62 @@ def measure(system: System, vae: AudioVAE, waves: list[np.ndarray]) -> dict[str,
         acc.setdefault("vae_mel_l1", []).append(float((recon - mel).abs().mean()))
         acc.setdefault("vae_low_mel_l1", []).append(float((recon - mel)[:, :, :LOW_BINS].abs().mean()))
     return {k: round(float(np.nanmean(v)), 4) for k, v in acc.items()}
+
+
+def _voiced_frames(vae: AudioVAE, first_seed: int, scenes: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Voiced latent frames of `scenes` scenes with speech from `first_seed` on: (latents of the frame and
+    its neighbours [N, 3·Ca], the log-mel under it [N, C·M·4], log2 F0 [N])."""
+    latents, mels, pitch, seed = [], [], [], first_seed
+    while scenes > 0:
+        wave = render_sound(seed, 4.0)
+        seed += 1
+        if speech_activity(wave, SR)[1].mean() < 0.1:
+            continue
+        scenes -= 1
+        with torch.no_grad():
+            mel = vae.logmel(torch.from_numpy(wave)[None])
+            z = vae.encode(mel).mean[0].numpy()  # [Ca, L]
+        times, f0 = pitch_track(wave, SR, fmin=50.0, fmax=400.0, voicing=0.5)
+        m = mel[0].flatten(0, 1).numpy()  # [C·M, F]
+        rate = vae.config.latents_per_second
+        for j in range(1, z.shape[1] - 1):
+            near = np.abs(times - (j + 0.5) / rate) < 0.5 / rate
+            if near.any() and (f0[near] > 0).all():
+                latents.append(z[:, j - 1 : j + 2].ravel())
+                mels.append(m[:, 4 * j : 4 * j + 4].ravel())
+                pitch.append(np.log2(np.median(f0[near])))
+    return np.array(latents), np.array(mels), np.array(pitch)
+
+
+def _pitch_probe(train: np.ndarray, y: np.ndarray, test: np.ndarray, y_test: np.ndarray) -> dict[str, float]:
+    """A small MLP from features to log2 F0: R² and median error (semitones) on the test frames."""
+    torch.manual_seed(0)
+    mu, sd = train.mean(0), train.std(0) + 1e-6
+    a, b = (torch.tensor((x - mu) / sd, dtype=torch.float32) for x in (train, test))
+    target = torch.tensor(y - y.mean(), dtype=torch.float32)
+    net = torch.nn.Sequential(torch.nn.Linear(a.shape[1], 128), torch.nn.GELU(), torch.nn.Dropout(0.2),
+                              torch.nn.Linear(128, 1))
+    opt = torch.optim.AdamW(net.parameters(), 1e-3, weight_decay=1e-2)
+    for _ in range(3000):
+        loss = (net(a)[:, 0] - target).abs().mean()
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+    with torch.no_grad():
+        pred = net.eval()(b)[:, 0].numpy() + y.mean()
+    r2 = 1.0 - float(((pred - y_test) ** 2).mean() / y_test.var())
+    return {"r2": round(r2, 3), "median_error_semitones": round(float(np.median(np.abs(pred - y_test))) * 12, 2)}
+
+
+def pitch(args: argparse.Namespace) -> dict:
+    """How much of the voice's pitch the latents keep, against the log-mel they came from."""
+    torch.set_num_threads(1)
+    vae = system_from_checkpoint(load_checkpoint(args.checkpoint), args.checkpoint).audio_vae.eval()
+    z, m, y = _voiced_frames(vae, 0, args.train_scenes)
+    z_test, m_test, y_test = _voiced_frames(vae, HELD_OUT_SEED, args.scenes)
+    return {"checkpoint": args.checkpoint, "train_frames": len(y), "test_frames": len(y_test),
+            "f0_std_semitones": round(float(y_test.std()) * 12, 2),
+            "from_latents": _pitch_probe(z, y, z_test, y_test), "from_log_mel": _pitch_probe(m, y, m_test, y_test)}
 
 
 def _with_audio_channels(system: System, cfg: AudioVAEConfig) -> System:
@@ -170,6 +231,11 @@ def main() -> None:
     probe.add_argument("--checkpoint", default=None)
     probe.add_argument("--scenes", type=int, default=8)
     probe.add_argument("--out", type=Path, default=Path("benchmarks/results/audio_vae_probe.json"))
+    pp = sub.add_parser("pitch", help="how much of the pitch the latents keep (MLP probe vs the log-mel)")
+    pp.add_argument("--checkpoint", default=None)
+    pp.add_argument("--train-scenes", type=int, default=30)
+    pp.add_argument("--scenes", type=int, default=8)
+    pp.add_argument("--out", type=Path, default=Path("benchmarks/results/audio_latent_pitch.json"))
     tr = sub.add_parser("train", help="train one audio VAE variant for a fixed wall time")
     tr.add_argument("--checkpoint", default=None)
     tr.add_argument("--from-scratch", action="store_true")
@@ -193,9 +259,12 @@ def main() -> None:
         train(args)
         return
     torch.set_num_threads(1)
-    system = system_from_checkpoint(load_checkpoint(args.checkpoint), args.checkpoint)
-    report = {"checkpoint": args.checkpoint, "scenes": args.scenes,
-              **measure(system, system.audio_vae, held_out_speech(args.scenes))}
+    if args.command == "pitch":
+        report = pitch(args)
+    else:
+        system = system_from_checkpoint(load_checkpoint(args.checkpoint), args.checkpoint)
+        report = {"checkpoint": args.checkpoint, "scenes": args.scenes,
+                  **measure(system, system.audio_vae, held_out_speech(args.scenes))}
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(report, indent=2) + "\n")
     print(json.dumps(report, indent=2))

@@ -96,44 +96,39 @@ class ResBlock3d(nn.Module):
         return self.skip(x) + h
 
 
-class ResBlock1d(nn.Module):
-    """Pre-norm residual block of two (non-causal, "same") k=3 conv1d over [B, C, T]."""
+class _ResBlock(nn.Module):
+    """Pre-norm residual block of two (non-causal, "same") k=3 convs; the second starts at zero, so the
+    block starts as its skip path. Subclasses pick the conv's dimensionality."""
+
+    conv: type[nn.Conv1d] | type[nn.Conv2d]
 
     def __init__(self, in_channels: int, out_channels: int, dilation: int = 1) -> None:
         super().__init__()
         self.norm1 = ChannelRMSNorm(in_channels)
-        self.conv1 = nn.Conv1d(in_channels, out_channels, 3, padding=dilation, dilation=dilation)
+        self.conv1 = self.conv(in_channels, out_channels, 3, padding=dilation, dilation=dilation)
         self.norm2 = ChannelRMSNorm(out_channels)
-        self.conv2 = nn.Conv1d(out_channels, out_channels, 3, padding=1)
+        self.conv2 = self.conv(out_channels, out_channels, 3, padding=1)
         nn.init.zeros_(self.conv2.weight)
         nn.init.zeros_(self.conv2.bias)
-        self.skip = nn.Conv1d(in_channels, out_channels, 1) if in_channels != out_channels else nn.Identity()
+        self.skip = self.conv(in_channels, out_channels, 1) if in_channels != out_channels else nn.Identity()
 
     def forward(self, x: Tensor) -> Tensor:
-        """[B, Cin, T] -> [B, Cout, T]."""
+        """[B, Cin, ...] -> [B, Cout, ...]."""
         h = self.conv1(F.silu(self.norm1(x)))
         h = self.conv2(F.silu(self.norm2(h)))
         return self.skip(x) + h
 
 
-class ResBlock2d(nn.Module):
-    """Pre-norm residual block of two k=3 conv2d over [B, C, H, W]; starts as the identity (or skip)."""
+class ResBlock1d(_ResBlock):
+    """`_ResBlock` over [B, C, T]."""
 
-    def __init__(self, in_channels: int, out_channels: int) -> None:
-        super().__init__()
-        self.norm1 = ChannelRMSNorm(in_channels)
-        self.conv1 = nn.Conv2d(in_channels, out_channels, 3, padding=1)
-        self.norm2 = ChannelRMSNorm(out_channels)
-        self.conv2 = nn.Conv2d(out_channels, out_channels, 3, padding=1)
-        nn.init.zeros_(self.conv2.weight)
-        nn.init.zeros_(self.conv2.bias)
-        self.skip = nn.Conv2d(in_channels, out_channels, 1) if in_channels != out_channels else nn.Identity()
+    conv = nn.Conv1d
 
-    def forward(self, x: Tensor) -> Tensor:
-        """[B, Cin, H, W] -> [B, Cout, H, W]."""
-        h = self.conv1(F.silu(self.norm1(x)))
-        h = self.conv2(F.silu(self.norm2(h)))
-        return self.skip(x) + h
+
+class ResBlock2d(_ResBlock):
+    """`_ResBlock` over [B, C, H, W] (the audio VAE's frequency × time layers)."""
+
+    conv = nn.Conv2d
 
 
 @dataclass(frozen=True)
