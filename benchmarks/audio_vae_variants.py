@@ -5,6 +5,7 @@ Usage:
     python benchmarks/audio_vae_variants.py pitch [--checkpoint DIR] [--out FILE]
     python benchmarks/audio_vae_variants.py train --minutes 40 --edge-weight 1 --out-dir runs/avae-edge
         [--checkpoint DIR] [--threads 1] [--from-scratch] [--latent-channels 32] [--spectral-width 16]
+        [--decoder-only] [--adversarial 0.1 --feature-matching 1]
 
 The benchmark hears speech the way `eval.perception.audio.speech_activity` does: voiced frames (a clear
 pitch in 50–400 Hz) whose pitch moves. `probe` takes held-out world scenes with speech (seeds ≥ 2·10⁹,
@@ -12,6 +13,12 @@ pitch in 50–400 Hz) whose pitch moves. `probe` takes held-out world scenes wit
 VAE + vocoder: the share of time heard as speech, the share of voiced frames, the cameo metric's voice
 similarity to the original (`eval.metrics.identity`) and the log-mel L1 (all bins, and the 16 lowest,
 where the voice's harmonics are).
+
+With `--decoder-only` the encoder is frozen and its means are decoded, so the latents (and their
+normalisation) stay those the shipped transformer was trained on and the result can be merged into a
+generator (`tools/merge_modules.py`); `--adversarial W` adds a patch discriminator over log-mel (hinge
+loss, weight W) with feature matching (`--feature-matching`) — the losses neural codecs use to keep
+harmonics that a regression loss averages away.
 
 `pitch` asks whether the latents still hold the voice's pitch: a small MLP learns log F0 of voiced
 latent frames (30 training scenes with speech) from the latents, and from the log-mel under them, and is
@@ -46,8 +53,9 @@ from phonofilm.eval.perception.audio import pitch_track, speech_activity
 from phonofilm.models.audio_vae import AudioVAE, AudioVAEConfig
 from phonofilm.models.checkpoint import load_checkpoint
 from phonofilm.models.system import System, save_system, system_from_checkpoint
-from phonofilm.train.autoencoders import VAELossConfig, train_vae_step
+from phonofilm.train.autoencoders import VAELossConfig, reconstruction_loss, train_vae_step
 from phonofilm.train.decoders import HELD_OUT_SEED, DecoderTuneConfig, crop_batch, render_sound
+from phonofilm.train.optim import optimizer_step
 from phonofilm.train.steps import channel_stats
 
 SR = 16000
@@ -151,6 +159,81 @@ def pitch(args: argparse.Namespace) -> dict:
             "from_latents": _pitch_probe(z, y, z_test, y_test), "from_log_mel": _pitch_probe(m, y, m_test, y_test)}
 
 
+class MelDiscriminator(torch.nn.Module):
+    """A small patch discriminator over log-mel [B, C, M, F]: weight-normed 3×3 convs, frequency halved
+    three times; returns per-patch logits and every layer's features (for feature matching)."""
+
+    def __init__(self, channels: int = 2, width: int = 64) -> None:
+        super().__init__()
+        dims = [channels, width // 2, width, width, width]
+        self.convs = torch.nn.ModuleList(
+            torch.nn.utils.parametrizations.weight_norm(
+                torch.nn.Conv2d(dims[i], dims[i + 1], 3, stride=(2, 1) if i else 1, padding=1))
+            for i in range(4))
+        self.out = torch.nn.Conv2d(width, 1, 3, padding=1)
+
+    def forward(self, mel: torch.Tensor) -> tuple[torch.Tensor, list[torch.Tensor]]:
+        feats, x = [], mel
+        for conv in self.convs:
+            x = torch.nn.functional.leaky_relu(conv(x), 0.2)
+            feats.append(x)
+        return self.out(x), feats
+
+
+@dataclasses.dataclass
+class Adversary:
+    """Hinge-loss discriminator with its optimizer; `weight` scales the generator's adversarial term and
+    `fm_weight` the L1 between the discriminator's features of real and decoded log-mel."""
+
+    weight: float
+    fm_weight: float
+    net: MelDiscriminator = dataclasses.field(default_factory=MelDiscriminator)
+
+    def __post_init__(self) -> None:
+        self.opt = torch.optim.AdamW(self.net.parameters(), lr=2e-4, betas=(0.8, 0.99))
+
+    def step(self, real: torch.Tensor, fake: torch.Tensor) -> float:
+        """One discriminator update; returns its loss."""
+        relu = torch.nn.functional.relu
+        loss = relu(1 - self.net(real)[0]).mean() + relu(1 + self.net(fake.detach())[0]).mean()
+        self.opt.zero_grad()
+        loss.backward()
+        self.opt.step()
+        return float(loss)
+
+    def generator_terms(self, real: torch.Tensor, fake: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """(adversarial, feature-matching) terms for the decoder."""
+        logits, fake_feats = self.net(fake)
+        with torch.no_grad():
+            real_feats = self.net(real)[1]
+        fm = sum(torch.nn.functional.l1_loss(f, r) for f, r in zip(fake_feats, real_feats, strict=True)) / len(fake_feats)
+        return -logits.mean(), fm
+
+
+def _decoder_step(vae: AudioVAE, opt: torch.optim.Optimizer, mel: torch.Tensor, loss_cfg: VAELossConfig,
+                  adversary: Adversary | None, decoder_only: bool, gen: torch.Generator) -> dict[str, float]:
+    """One step with the adversarial terms, and/or with the encoder frozen (its means decoded: the
+    latents the transformer was trained on stay exactly as they were)."""
+    if decoder_only:
+        with torch.no_grad():
+            z = vae.encode(mel).mean
+        kl = None
+    else:
+        posterior = vae.encode(mel)
+        z, kl = posterior.sample(gen), posterior.kl()
+    fake = vae.decode(z)
+    terms = reconstruction_loss(fake, mel, loss_cfg)
+    loss = terms["loss"] + (loss_cfg.kl_weight * kl if kl is not None else 0.0)
+    logs = {k: float(v.detach()) for k, v in terms.items() if k != "loss"}
+    if adversary is not None:
+        logs["disc"] = adversary.step(mel, fake)
+        adv, fm = adversary.generator_terms(mel, fake)
+        loss = loss + adversary.weight * adv + adversary.fm_weight * fm
+        logs |= {"adv": float(adv), "fm": float(fm)}
+    optimizer_step(vae.decoder if decoder_only else vae, opt, loss, loss_cfg.max_grad_norm)
+    return {"loss": float(loss), **logs}
+
+
 def _with_audio_channels(system: System, cfg: AudioVAEConfig) -> System:
     """The system rebuilt for audio latents of `cfg.latent_channels`: every weight that still fits is
     kept; the transformer's audio patch embedding and output layer start fresh."""
@@ -183,19 +266,26 @@ def train(args: argparse.Namespace) -> dict:
     print(f"before: {before}", flush=True)
     data = DecoderTuneConfig(audio_batch=args.batch, crop_frames=args.crop_frames, seed=args.seed)
     rng, gen = np.random.default_rng(args.seed), torch.Generator().manual_seed(args.seed)
-    opt = torch.optim.AdamW(vae.parameters(), lr=args.lr, weight_decay=0.0)
+    trained = vae.decoder if args.decoder_only else vae
+    opt = torch.optim.AdamW(trained.parameters(), lr=args.lr, weight_decay=0.0, betas=(0.8, 0.99))
     loss_cfg = VAELossConfig(edge_weight=args.edge_weight, kl_weight=args.kl_weight)
+    adversary = Adversary(args.adversarial, args.feature_matching) if args.adversarial else None
     start, step, history = time.time(), 0, []
     while time.time() - start < args.minutes * 60:
         for group in opt.param_groups:
             group["lr"] = args.lr * min(1.0, (step + 1) / 20)
         vae.train().requires_grad_(True)
+        if args.decoder_only:
+            vae.encoder.eval().requires_grad_(False)
         with torch.no_grad():
             mel = vae.logmel(crop_batch(data, vae.config.mel.hop_length, rng))
-        history.append(train_vae_step(vae, opt, mel, loss_cfg, gen))
+        if adversary is None and not args.decoder_only:
+            history.append(train_vae_step(vae, opt, mel, loss_cfg, gen))
+        else:
+            history.append(_decoder_step(vae, opt, mel, loss_cfg, adversary, args.decoder_only, gen))
         step += 1
         if step % 50 == 0:
-            keys = [k for k in ("loss", "l1", "edge", "kl") if k in history[-1]]
+            keys = [k for k in ("loss", "l1", "edge", "kl", "adv", "fm", "disc") if k in history[-1]]
             tail = {k: round(float(np.mean([h[k] for h in history[-50:]])), 4) for k in keys}
             print(f"step {step} {time.time() - start:.0f}s {tail}", flush=True)
     after = measure(system, vae, waves)
@@ -204,15 +294,19 @@ def train(args: argparse.Namespace) -> dict:
         system = _with_audio_channels(system, cfg)
     system.config = dataclasses.replace(system.config, audio_vae=cfg)
     system.audio_vae = vae.eval().requires_grad_(False)
-    with torch.no_grad():  # this VAE's own latent statistics (a transformer trained on it needs them)
-        z = torch.cat([vae.encode(vae.logmel(crop_batch(data, vae.config.mel.hop_length, rng))).mean
-                       .transpose(0, 1).flatten(1) for _ in range(8)], 1)
+    stats = (cfg.latent_mean, cfg.latent_std)  # decoder-only: the same encoder, the same normalisation
+    if not args.decoder_only:
+        with torch.no_grad():  # this VAE's own latent statistics (a transformer trained on it needs them)
+            z = torch.cat([vae.encode(vae.logmel(crop_batch(data, vae.config.mel.hop_length, rng))).mean
+                           .transpose(0, 1).flatten(1) for _ in range(8)], 1)
+        stats = channel_stats(z)
     video = system.config.video_vae
-    system.with_latent_stats((video.latent_mean, video.latent_std), channel_stats(z))
+    system.with_latent_stats((video.latent_mean, video.latent_std), stats)
     out = Path(args.out_dir)
     settings = {"warm_start": not args.from_scratch, "latent_channels": cfg.latent_channels,
                 "spectral_width": cfg.spectral_width,
-                "edge_weight": args.edge_weight,
+                "edge_weight": args.edge_weight, "decoder_only": args.decoder_only,
+                "adversarial": args.adversarial, "feature_matching": args.feature_matching if args.adversarial else 0.0,
                 "kl_weight": args.kl_weight, "steps": step, "batch": args.batch, "crop_frames": args.crop_frames,
                 "lr": args.lr, "minutes": args.minutes, "threads": args.threads}
     record = {**ck.record, "audio_vae_variant": {
@@ -246,6 +340,10 @@ def main() -> None:
     tr.add_argument("--spectral-width", type=int, default=0, help="2D stem/head channels (0: the checkpoint's)")
     tr.add_argument("--edge-weight", type=float, default=0.0)
     tr.add_argument("--kl-weight", type=float, default=VAELossConfig.kl_weight)
+    tr.add_argument("--decoder-only", action="store_true",
+                    help="freeze the encoder: the latents (and the transformer trained on them) stay valid")
+    tr.add_argument("--adversarial", type=float, default=0.0, help="weight of a patch discriminator's hinge loss")
+    tr.add_argument("--feature-matching", type=float, default=1.0, help="with --adversarial: feature-matching L1")
     tr.add_argument("--lr", type=float, default=1e-4)
     tr.add_argument("--threads", type=int, default=1)
     tr.add_argument("--eval-scenes", type=int, default=8)
