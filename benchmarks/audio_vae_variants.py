@@ -309,8 +309,9 @@ def train(args: argparse.Namespace) -> dict:
                 "adversarial": args.adversarial, "feature_matching": args.feature_matching if args.adversarial else 0.0,
                 "kl_weight": args.kl_weight, "steps": step, "batch": args.batch, "crop_frames": args.crop_frames,
                 "lr": args.lr, "minutes": args.minutes, "threads": args.threads}
-    record = {**ck.record, "audio_vae_variant": {
-        **settings, "note": "transformer not retrained: for --through evaluation or --init only"}}
+    note = ("encoder frozen: the transformer's latents are unchanged, its audio_vae can be merged into it"
+            if args.decoder_only else "transformer not retrained: for --through evaluation or --init only")
+    record = {**ck.record, "audio_vae_variant": {**settings, "note": note}}
     save_system(out / "checkpoint", system, record)
     result = {**settings, "host": platform.node(), "eval_scenes": len(waves),
               "held_out_before": before, "held_out_after": after}
