@@ -53,7 +53,7 @@ from phonofilm.eval.perception.audio import pitch_track, speech_activity
 from phonofilm.models.audio_vae import AudioVAE, AudioVAEConfig
 from phonofilm.models.checkpoint import load_checkpoint
 from phonofilm.models.system import System, save_system, system_from_checkpoint
-from phonofilm.train.autoencoders import VAELossConfig, reconstruction_loss, train_vae_step
+from phonofilm.train.autoencoders import VAELossConfig, reconstruction_loss, train_vae_step, vae_loss
 from phonofilm.train.decoders import HELD_OUT_SEED, DecoderTuneConfig, crop_batch, render_sound
 from phonofilm.train.optim import optimizer_step
 from phonofilm.train.steps import channel_stats
@@ -62,15 +62,20 @@ SR = 16000
 LOW_BINS = 16  # the lowest log-mel bins (0 – ~600 Hz): where the first harmonics of a voice lie
 
 
-def held_out_speech(n: int = 8, seconds: float = 4.0, min_speech: float = 0.1) -> list[np.ndarray]:
-    """The first `n` held-out scenes (seeds from 2·10⁹ on) heard as speech ≥ `min_speech` of the time."""
-    waves, seed = [], HELD_OUT_SEED
+def speech_scenes(n: int, first_seed: int, seconds: float = 4.0, min_speech: float = 0.1) -> list[np.ndarray]:
+    """The first `n` scenes from `first_seed` on heard as speech ≥ `min_speech` of the time (stereo waves)."""
+    waves, seed = [], first_seed
     while len(waves) < n:
         wave = render_sound(seed, seconds)
         seed += 1
         if speech_activity(wave, SR)[1].mean() >= min_speech:
             waves.append(wave)
     return waves
+
+
+def held_out_speech(n: int = 8) -> list[np.ndarray]:
+    """The first `n` held-out scenes with speech (seeds from 2·10⁹ on: never trained on)."""
+    return speech_scenes(n, HELD_OUT_SEED)
 
 
 def _hearing(wave: np.ndarray, reference: tuple[float, float] | None) -> dict[str, float]:
@@ -103,16 +108,11 @@ def measure(system: System, vae: AudioVAE, waves: list[np.ndarray]) -> dict[str,
     return {k: round(float(np.nanmean(v)), 4) for k, v in acc.items()}
 
 
-def _voiced_frames(vae: AudioVAE, first_seed: int, scenes: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Voiced latent frames of `scenes` scenes with speech from `first_seed` on: (latents of the frame and
-    its neighbours [N, 3·Ca], the log-mel under it [N, C·M·4], log2 F0 [N])."""
-    latents, mels, pitch, seed = [], [], [], first_seed
-    while scenes > 0:
-        wave = render_sound(seed, 4.0)
-        seed += 1
-        if speech_activity(wave, SR)[1].mean() < 0.1:
-            continue
-        scenes -= 1
+def _voiced_frames(vae: AudioVAE, waves: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Voiced latent frames of `waves`: (latents of the frame and its neighbours [N, 3·Ca], the log-mel
+    under it [N, C·M·4], log2 F0 [N])."""
+    latents, mels, pitch = [], [], []
+    for wave in waves:
         with torch.no_grad():
             mel = vae.logmel(torch.from_numpy(wave)[None])
             z = vae.encode(mel).mean[0].numpy()  # [Ca, L]
@@ -152,8 +152,8 @@ def pitch(args: argparse.Namespace) -> dict:
     """How much of the voice's pitch the latents keep, against the log-mel they came from."""
     torch.set_num_threads(1)
     vae = system_from_checkpoint(load_checkpoint(args.checkpoint), args.checkpoint).audio_vae.eval()
-    z, m, y = _voiced_frames(vae, 0, args.train_scenes)
-    z_test, m_test, y_test = _voiced_frames(vae, HELD_OUT_SEED, args.scenes)
+    z, m, y = _voiced_frames(vae, speech_scenes(args.train_scenes, 0))
+    z_test, m_test, y_test = _voiced_frames(vae, held_out_speech(args.scenes))
     return {"checkpoint": args.checkpoint, "train_frames": len(y), "test_frames": len(y_test),
             "f0_std_semitones": round(float(y_test.std()) * 12, 2),
             "from_latents": _pitch_probe(z, y, z_test, y_test), "from_log_mel": _pitch_probe(m, y, m_test, y_test)}
@@ -217,21 +217,26 @@ def _decoder_step(vae: AudioVAE, opt: torch.optim.Optimizer, mel: torch.Tensor, 
     if decoder_only:
         with torch.no_grad():
             z = vae.encode(mel).mean
-        kl = None
+        fake = vae.decode(z)
+        terms = reconstruction_loss(fake, mel, loss_cfg)
+        loss, logs = terms["loss"], {k: float(v.detach()) for k, v in terms.items()}
     else:
         posterior = vae.encode(mel)
-        z, kl = posterior.sample(gen), posterior.kl()
-    fake = vae.decode(z)
-    terms = reconstruction_loss(fake, mel, loss_cfg)
-    loss = terms["loss"] + (loss_cfg.kl_weight * kl if kl is not None else 0.0)
-    logs = {k: float(v.detach()) for k, v in terms.items() if k != "loss"}
+        fake = vae.decode(posterior.sample(gen))
+        loss, logs = vae_loss(fake, mel, posterior, loss_cfg)
     if adversary is not None:
         logs["disc"] = adversary.step(mel, fake)
         adv, fm = adversary.generator_terms(mel, fake)
         loss = loss + adversary.weight * adv + adversary.fm_weight * fm
         logs |= {"adv": float(adv), "fm": float(fm)}
     optimizer_step(vae.decoder if decoder_only else vae, opt, loss, loss_cfg.max_grad_norm)
-    return {"loss": float(loss), **logs}
+    return {**logs, "loss": float(loss)}
+
+
+def _load_fitting(module: torch.nn.Module, source: dict[str, torch.Tensor]) -> None:
+    """Load every tensor of `source` whose name and shape still fit `module`; the rest keep their init."""
+    module.load_state_dict({k: source[k] if k in source and source[k].shape == v.shape else v
+                            for k, v in module.state_dict().items()})
 
 
 def _with_audio_channels(system: System, cfg: AudioVAEConfig) -> System:
@@ -240,9 +245,7 @@ def _with_audio_channels(system: System, cfg: AudioVAEConfig) -> System:
     config = dataclasses.replace(system.config, audio_vae=cfg, transformer=dataclasses.replace(
         system.config.transformer, audio_channels=cfg.latent_channels))
     rebuilt = System(config)
-    source = system.state_dict()
-    rebuilt.load_state_dict({k: source[k] if k in source and source[k].shape == v.shape else v
-                             for k, v in rebuilt.state_dict().items()})
+    _load_fitting(rebuilt, system.state_dict())
     return rebuilt
 
 
@@ -258,9 +261,7 @@ def train(args: argparse.Namespace) -> dict:
         cfg = dataclasses.replace(cfg, spectral_width=args.spectral_width)
     vae = AudioVAE(cfg)
     if not args.from_scratch:  # every tensor that still fits (not the latent-facing convs, new 2D layers)
-        source = system.audio_vae.state_dict()
-        vae.load_state_dict({k: source[k] if k in source and source[k].shape == v.shape else v
-                             for k, v in vae.state_dict().items()})
+        _load_fitting(vae, system.audio_vae.state_dict())
     waves = held_out_speech(args.eval_scenes)
     before = measure(system, vae, waves)
     print(f"before: {before}", flush=True)
@@ -270,13 +271,13 @@ def train(args: argparse.Namespace) -> dict:
     opt = torch.optim.AdamW(trained.parameters(), lr=args.lr, weight_decay=0.0, betas=(0.8, 0.99))
     loss_cfg = VAELossConfig(edge_weight=args.edge_weight, kl_weight=args.kl_weight)
     adversary = Adversary(args.adversarial, args.feature_matching) if args.adversarial else None
+    vae.train().requires_grad_(True)
+    if args.decoder_only:
+        vae.encoder.eval().requires_grad_(False)
     start, step, history = time.time(), 0, []
     while time.time() - start < args.minutes * 60:
         for group in opt.param_groups:
             group["lr"] = args.lr * min(1.0, (step + 1) / 20)
-        vae.train().requires_grad_(True)
-        if args.decoder_only:
-            vae.encoder.eval().requires_grad_(False)
         with torch.no_grad():
             mel = vae.logmel(crop_batch(data, vae.config.mel.hop_length, rng))
         if adversary is None and not args.decoder_only:
