@@ -18,7 +18,8 @@ With `--decoder-only` the encoder is frozen and its means are decoded, so the la
 normalisation) stay those the shipped transformer was trained on and the result can be merged into a
 generator (`tools/merge_modules.py`); `--adversarial W` adds a patch discriminator over log-mel (hinge
 loss, weight W) with feature matching (`--feature-matching`) — the losses neural codecs use to keep
-harmonics that a regression loss averages away.
+harmonics that a regression loss averages away (`train.adversarial`; `python -m phonofilm.train.decoders
+--adversarial W` does the same for the audio decoder and, with a multi-period wave discriminator, the vocoder).
 
 `pitch` asks whether the latents still hold the voice's pitch: a small MLP learns log F0 of voiced
 latent frames (30 training scenes with speech) from the latents, and from the log-mel under them, and is
@@ -53,6 +54,7 @@ from phonofilm.eval.perception.audio import pitch_track, speech_activity
 from phonofilm.models.audio_vae import AudioVAE, AudioVAEConfig
 from phonofilm.models.checkpoint import load_checkpoint
 from phonofilm.models.system import System, save_system, system_from_checkpoint
+from phonofilm.train.adversarial import Adversary, MelDiscriminator
 from phonofilm.train.autoencoders import VAELossConfig, reconstruction_loss, train_vae_step, vae_loss
 from phonofilm.train.decoders import HELD_OUT_SEED, DecoderTuneConfig, crop_batch, render_sound
 from phonofilm.train.optim import optimizer_step
@@ -159,57 +161,6 @@ def pitch(args: argparse.Namespace) -> dict:
             "from_latents": _pitch_probe(z, y, z_test, y_test), "from_log_mel": _pitch_probe(m, y, m_test, y_test)}
 
 
-class MelDiscriminator(torch.nn.Module):
-    """A small patch discriminator over log-mel [B, C, M, F]: weight-normed 3×3 convs, frequency halved
-    three times; returns per-patch logits and every layer's features (for feature matching)."""
-
-    def __init__(self, channels: int = 2, width: int = 64) -> None:
-        super().__init__()
-        dims = [channels, width // 2, width, width, width]
-        self.convs = torch.nn.ModuleList(
-            torch.nn.utils.parametrizations.weight_norm(
-                torch.nn.Conv2d(dims[i], dims[i + 1], 3, stride=(2, 1) if i else 1, padding=1))
-            for i in range(4))
-        self.out = torch.nn.Conv2d(width, 1, 3, padding=1)
-
-    def forward(self, mel: torch.Tensor) -> tuple[torch.Tensor, list[torch.Tensor]]:
-        feats, x = [], mel
-        for conv in self.convs:
-            x = torch.nn.functional.leaky_relu(conv(x), 0.2)
-            feats.append(x)
-        return self.out(x), feats
-
-
-@dataclasses.dataclass
-class Adversary:
-    """Hinge-loss discriminator with its optimizer; `weight` scales the generator's adversarial term and
-    `fm_weight` the L1 between the discriminator's features of real and decoded log-mel."""
-
-    weight: float
-    fm_weight: float
-    net: MelDiscriminator = dataclasses.field(default_factory=MelDiscriminator)
-
-    def __post_init__(self) -> None:
-        self.opt = torch.optim.AdamW(self.net.parameters(), lr=2e-4, betas=(0.8, 0.99))
-
-    def step(self, real: torch.Tensor, fake: torch.Tensor) -> float:
-        """One discriminator update; returns its loss."""
-        relu = torch.nn.functional.relu
-        loss = relu(1 - self.net(real)[0]).mean() + relu(1 + self.net(fake.detach())[0]).mean()
-        self.opt.zero_grad()
-        loss.backward()
-        self.opt.step()
-        return float(loss)
-
-    def generator_terms(self, real: torch.Tensor, fake: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        """(adversarial, feature-matching) terms for the decoder."""
-        logits, fake_feats = self.net(fake)
-        with torch.no_grad():
-            real_feats = self.net(real)[1]
-        fm = sum(torch.nn.functional.l1_loss(f, r) for f, r in zip(fake_feats, real_feats, strict=True)) / len(fake_feats)
-        return -logits.mean(), fm
-
-
 def _decoder_step(vae: AudioVAE, opt: torch.optim.Optimizer, mel: torch.Tensor, loss_cfg: VAELossConfig,
                   adversary: Adversary | None, decoder_only: bool, gen: torch.Generator) -> dict[str, float]:
     """One step with the adversarial terms, and/or with the encoder frozen (its means decoded: the
@@ -225,10 +176,9 @@ def _decoder_step(vae: AudioVAE, opt: torch.optim.Optimizer, mel: torch.Tensor, 
         fake = vae.decode(posterior.sample(gen))
         loss, logs = vae_loss(fake, mel, posterior, loss_cfg)
     if adversary is not None:
-        logs["disc"] = adversary.step(mel, fake)
-        adv, fm = adversary.generator_terms(mel, fake)
-        loss = loss + adversary.weight * adv + adversary.fm_weight * fm
-        logs |= {"adv": float(adv), "fm": float(fm)}
+        adv, adv_logs = adversary.play(mel, fake)
+        loss = loss + adv
+        logs |= adv_logs
     optimizer_step(vae.decoder if decoder_only else vae, opt, loss, loss_cfg.max_grad_norm)
     return {**logs, "loss": float(loss)}
 
@@ -270,7 +220,8 @@ def train(args: argparse.Namespace) -> dict:
     trained = vae.decoder if args.decoder_only else vae
     opt = torch.optim.AdamW(trained.parameters(), lr=args.lr, weight_decay=0.0, betas=(0.8, 0.99))
     loss_cfg = VAELossConfig(edge_weight=args.edge_weight, kl_weight=args.kl_weight)
-    adversary = Adversary(args.adversarial, args.feature_matching) if args.adversarial else None
+    adversary = (Adversary(MelDiscriminator(cfg.channels), args.adversarial, args.feature_matching)
+                 if args.adversarial else None)
     vae.train().requires_grad_(True)
     if args.decoder_only:
         vae.encoder.eval().requires_grad_(False)

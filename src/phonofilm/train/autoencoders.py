@@ -23,6 +23,7 @@ from phonofilm.models.layers import DiagonalGaussian
 from phonofilm.models.mel import LogMel, stft_magnitude
 from phonofilm.models.video_vae import VideoVAE
 from phonofilm.models.vocoder import Vocoder
+from phonofilm.train.adversarial import Adversary
 from phonofilm.train.optim import optimizer_step
 
 
@@ -139,9 +140,11 @@ def train_vocoder_step(
     wave: Tensor,
     cfg: VocoderLossConfig | None = None,
     mel: Tensor | None = None,
+    adversary: Adversary | None = None,
 ) -> dict[str, float]:
     """One optimisation step on waves [N, S] (or [B, C, S], channels batched), vocoded from their own
-    log-mels or from `mel` [N, M, S // hop] (e.g. an autoencoder's reconstruction of them)."""
+    log-mels or from `mel` [N, M, S // hop] (e.g. an autoencoder's reconstruction of them); with an
+    `adversary` (a `WaveDiscriminator`), its hinge and feature-matching terms join the loss."""
     cfg = cfg or VocoderLossConfig()
     vocoder.train()
     wave = wave.reshape(-1, wave.shape[-1])
@@ -149,6 +152,11 @@ def train_vocoder_step(
         with torch.no_grad():
             mel = logmel(wave)  # [N, M, S // hop]
     pred = vocoder(mel)  # [N, (S // hop) × hop]
-    loss, logs = vocoder_loss(pred, wave[:, : pred.shape[-1]], logmel, cfg)
+    target = wave[:, : pred.shape[-1]]
+    loss, logs = vocoder_loss(pred, target, logmel, cfg)
+    if adversary is not None:
+        adv, adv_logs = adversary.play(target, pred)
+        loss = loss + adv
+        logs |= adv_logs | {"loss": float(loss.detach())}
     logs["grad_norm"] = optimizer_step(vocoder, optimizer, loss, cfg.max_grad_norm)
     return logs

@@ -38,6 +38,7 @@ import torch
 
 from phonofilm.models.checkpoint import load_checkpoint
 from phonofilm.models.system import System, history_row, save_system, system_from_checkpoint
+from phonofilm.train.adversarial import Adversary, MelDiscriminator, WaveDiscriminator
 from phonofilm.train.autoencoders import (
     VAELossConfig,
     VocoderLossConfig,
@@ -75,6 +76,9 @@ class DecoderTuneConfig:
     motion_weight: float = 4.0  # extra L1 weight on pixels that change between frames
     edge_weight: float = 0.5
     latent_noise: float = 0.1  # std of the noise added to normalised encoder means
+    # sound parts: a discriminator's hinge term (0: reconstruction losses only) and feature-matching L1
+    adversarial: float = 0.0  # vocoder: multi-period wave discriminator; audio decoder: log-mel patches
+    feature_matching: float = 1.0
     eval_clips: int = 8
     eval_seconds: float = 4.0
     log_every: int = 25
@@ -91,6 +95,9 @@ class DecoderTuneConfig:
             raise ValueError(f"video_frames must be 1 + 4k for the causal video VAE, got {self.video_frames}")
         if not 0.0 <= self.vae_p <= 1.0:
             raise ValueError(f"vae_p must be in [0, 1], got {self.vae_p}")
+        if self.adversarial < 0 or self.feature_matching < 0:
+            raise ValueError(f"adversarial and feature_matching must be >= 0, got {self.adversarial}, "
+                             f"{self.feature_matching}")
         if len(self.sizes) != len(self.size_weights):
             raise ValueError("sizes and size_weights must have equal lengths")
 
@@ -160,23 +167,27 @@ def _parts(system: System, cfg: DecoderTuneConfig, rng: np.random.Generator,
     if "vocoder" in cfg.parts:
         voc = system.vocoder.train().requires_grad_(True)
         opt = torch.optim.AdamW(voc.parameters(), lr=cfg.lr, weight_decay=0.0)
+        wave_adversary = _adversary(cfg, WaveDiscriminator())
 
         def vocoder_step() -> dict[str, float]:
             wave = crop_batch(cfg, voc.config.mel.hop_length, rng)
             mel = input_mels(system, wave, cfg.vae_p, gen)
-            return train_vocoder_step(voc, system.audio_vae.logmel, opt, wave, VocoderLossConfig(), mel=mel)
+            return train_vocoder_step(voc, system.audio_vae.logmel, opt, wave, VocoderLossConfig(), mel=mel,
+                                      adversary=wave_adversary)
 
         parts["vocoder"] = _Part(opt, vocoder_step)
     if "audio_decoder" in cfg.parts:
         avae = system.audio_vae
         adec = avae.decoder.train().requires_grad_(True)
         aopt = torch.optim.AdamW(adec.parameters(), lr=cfg.lr, weight_decay=0.0)
+        mel_adversary = _adversary(cfg, MelDiscriminator(avae.config.channels))
 
         def audio_step() -> dict[str, float]:
             with torch.no_grad():
                 mel = avae.logmel(crop_batch(cfg, avae.config.mel.hop_length, rng))  # [B, 2, M, F]
                 z = _jittered(avae, avae.encode(mel).mean, cfg.latent_noise, gen)
-            return _optimise(adec, aopt, reconstruction_loss(avae.decode(z), mel, VAELossConfig()))
+            recon = avae.decode(z)
+            return _optimise(adec, aopt, reconstruction_loss(recon, mel, VAELossConfig()), mel_adversary, mel, recon)
 
         parts["audio_decoder"] = _Part(aopt, audio_step)
     if "video_decoder" in cfg.parts:
@@ -201,9 +212,22 @@ def _jittered(vae: torch.nn.Module, mean: torch.Tensor, std: float, gen: torch.G
     return vae.denormalize(z + std * torch.randn(z.shape, generator=gen))
 
 
-def _optimise(module: torch.nn.Module, opt: torch.optim.Optimizer, losses: dict[str, torch.Tensor]) -> dict[str, float]:
-    optimizer_step(module, opt, losses["loss"], max_grad_norm=1.0)
-    return {k: float(v.detach()) for k, v in losses.items()}
+def _adversary(cfg: DecoderTuneConfig, net: torch.nn.Module) -> Adversary | None:
+    return Adversary(net, cfg.adversarial, cfg.feature_matching) if cfg.adversarial > 0 else None
+
+
+def _optimise(module: torch.nn.Module, opt: torch.optim.Optimizer, losses: dict[str, torch.Tensor],
+              adversary: Adversary | None = None, real: torch.Tensor | None = None,
+              fake: torch.Tensor | None = None) -> dict[str, float]:
+    """One step on `losses["loss"]`, plus the adversary's terms (after its own step on `real` vs `fake`)."""
+    logs = {k: float(v.detach()) for k, v in losses.items()}
+    loss = losses["loss"]
+    if adversary is not None:
+        adv, adv_logs = adversary.play(real, fake)
+        loss = loss + adv
+        logs |= adv_logs | {"loss": float(loss.detach())}
+    optimizer_step(module, opt, loss, max_grad_norm=1.0)
+    return logs
 
 
 # -- evaluation ------------------------------------------------------------------------------------------
@@ -311,14 +335,21 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--minutes", type=float, default=DecoderTuneConfig.minutes, help="wall-time budget")
     parser.add_argument("--max-steps", type=int, default=DecoderTuneConfig.steps, help="stop after this many steps")
     parser.add_argument("--eval-clips", type=int, default=DecoderTuneConfig.eval_clips, help="held-out clips")
+    parser.add_argument("--adversarial", type=float, default=0.0,
+                        help="weight of a discriminator's hinge term for the sound parts (0: none)")
+    parser.add_argument("--feature-matching", type=float, default=DecoderTuneConfig.feature_matching,
+                        help="with --adversarial: weight of the feature-matching L1")
     args = parser.parse_args(argv)
     if args.minutes <= 0 or args.max_steps < 1 or args.eval_clips < 1:
         parser.error("--minutes must be positive, --max-steps and --eval-clips at least 1")
+    if args.adversarial < 0 or args.feature_matching < 0:
+        parser.error("--adversarial and --feature-matching must be >= 0")
     if Path(args.init).resolve() == Path(args.out).resolve():
         parser.error("--out must differ from --init (the input checkpoint is never overwritten)")
     try:
         cfg = DecoderTuneConfig(parts=tuple(p.strip() for p in args.parts.split(",") if p.strip()),
-                                steps=args.max_steps, minutes=args.minutes, eval_clips=args.eval_clips)
+                                steps=args.max_steps, minutes=args.minutes, eval_clips=args.eval_clips,
+                                adversarial=args.adversarial, feature_matching=args.feature_matching)
         tune_decoders(args.init, args.out, cfg)
     except (ValueError, FileNotFoundError) as e:
         print(f"error: {e}", file=sys.stderr)
