@@ -49,43 +49,20 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from phonofilm.eval.metrics.identity import profile_similarity, voice_profile
-from phonofilm.eval.perception.audio import pitch_track, speech_activity
+from phonofilm.eval.metrics.identity import voice_profile
+from phonofilm.eval.perception.audio import pitch_track
 from phonofilm.models.audio_vae import AudioVAE, AudioVAEConfig
 from phonofilm.models.checkpoint import load_checkpoint
 from phonofilm.models.system import System, save_system, system_from_checkpoint
 from phonofilm.train.adversarial import Adversary, MelDiscriminator
 from phonofilm.train.autoencoders import VAELossConfig, reconstruction_loss, train_vae_step, vae_loss
-from phonofilm.train.decoders import HELD_OUT_SEED, DecoderTuneConfig, crop_batch, render_sound
+from phonofilm.train.decoders import DecoderTuneConfig, crop_batch, held_out_speech, speech_scenes
 from phonofilm.train.optim import optimizer_step
+from phonofilm.train.recon_metrics import hearing
 from phonofilm.train.steps import channel_stats
 
 SR = 16000
 LOW_BINS = 16  # the lowest log-mel bins (0 – ~600 Hz): where the first harmonics of a voice lie
-
-
-def speech_scenes(n: int, first_seed: int, seconds: float = 4.0, min_speech: float = 0.1) -> list[np.ndarray]:
-    """The first `n` scenes from `first_seed` on heard as speech ≥ `min_speech` of the time (stereo waves)."""
-    waves, seed = [], first_seed
-    while len(waves) < n:
-        wave = render_sound(seed, seconds)
-        seed += 1
-        if speech_activity(wave, SR)[1].mean() >= min_speech:
-            waves.append(wave)
-    return waves
-
-
-def held_out_speech(n: int = 8) -> list[np.ndarray]:
-    """The first `n` held-out scenes with speech (seeds from 2·10⁹ on: never trained on)."""
-    return speech_scenes(n, HELD_OUT_SEED)
-
-
-def _hearing(wave: np.ndarray, reference: tuple[float, float] | None) -> dict[str, float]:
-    _, active = speech_activity(wave, SR)
-    _, f0 = pitch_track(wave, SR, fmin=50.0, fmax=400.0, voicing=0.5)
-    profile = voice_profile(wave, SR)
-    similarity = profile_similarity(profile, reference) if reference is not None else float("nan")
-    return {"speech": float(active.mean()), "voiced": float((f0 > 0).mean()), "voice_similarity": similarity}
 
 
 @torch.no_grad()
@@ -103,7 +80,7 @@ def measure(system: System, vae: AudioVAE, waves: list[np.ndarray]) -> dict[str,
                  "vocoder": voc(mel.flatten(0, 1)).reshape(2, -1).numpy(),
                  "vae": voc(recon.flatten(0, 1)).reshape(2, -1).numpy()}
         for name, out in paths.items():
-            for key, value in _hearing(out, reference).items():
+            for key, value in hearing(out, SR, reference).items():
                 acc.setdefault(f"{name}_{key}", []).append(value)
         acc.setdefault("vae_mel_l1", []).append(float((recon - mel).abs().mean()))
         acc.setdefault("vae_low_mel_l1", []).append(float((recon - mel)[:, :, :LOW_BINS].abs().mean()))

@@ -38,7 +38,10 @@ def test_only_the_named_decoders_change_and_the_run_is_recorded(tmp_path: Path, 
         assert not _changed(module, twin)
     assert set(record["decoders"]) == set(parts) and run["steps"] == 3
     assert ("video_moving_psnr" in run["held_out"]) == ("video_decoder" in parts)
-    assert ("griffin_lim_mel_l1" in run["held_out"]) == bool({"vocoder", "audio_decoder"} & set(parts))
+    sound = bool({"vocoder", "audio_decoder"} & set(parts))
+    assert ("griffin_lim_mel_l1" in run["held_out"]) == sound
+    heard = {"vocoder_speech", "vae_vocoder_voiced", "vae_vocoder_voice_similarity"}
+    assert (heard <= set(run["held_out"])) == sound and (not sound) == (not any("speech" in k for k in run["held_out"]))
     assert record["history"][-1]["train_config"] == "fixture"  # the run it started from
 
 

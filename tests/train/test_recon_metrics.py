@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import pytest
 import torch
 
-from phonofilm.train.recon_metrics import detect_onsets, match_onsets, mel_distance, onset_f1, psnr
+from phonofilm.train.recon_metrics import detect_onsets, hearing, match_onsets, mel_distance, onset_f1, psnr
 
 SR = 16000
 ONSETS = (0.25, 0.6, 1.0, 1.45, 1.9, 2.3, 2.7)
@@ -83,3 +84,26 @@ def test_match_onsets_is_one_to_one() -> None:
     ref = torch.tensor([0.10, 0.20, 0.30], dtype=torch.float64)
     assert match_onsets(ref, torch.tensor([0.105, 0.11, 0.29], dtype=torch.float64), 0.02) == 2
     assert match_onsets(ref, torch.tensor([], dtype=torch.float64), 0.02) == 0
+
+
+def _tone(f0: np.ndarray) -> np.ndarray:
+    """Five harmonics following the pitch track `f0` (Hz per sample), stereo [2, S] at 16 kHz."""
+    phase = 2 * np.pi * np.cumsum(f0) / SR
+    wave = 0.2 * sum(np.sin(k * phase) / k for k in range(1, 6))
+    return np.stack([wave, wave]).astype(np.float32)
+
+
+def test_hearing_tells_a_voice_from_a_hum_and_from_noise() -> None:
+    t = np.arange(2 * SR) / SR
+    voice = _tone(140 + 40 * np.sin(2 * np.pi * 0.7 * t))  # intonation: the pitch keeps moving
+    hum = _tone(np.full_like(t, 140.0))  # voiced, but one steady pitch
+    noise = (0.1 * np.random.default_rng(0).standard_normal((2, 2 * SR))).astype(np.float32)
+    from phonofilm.eval.metrics.identity import voice_profile
+
+    reference = voice_profile(voice, SR)
+    heard = {name: hearing(w, SR, reference) for name, w in (("voice", voice), ("hum", hum), ("noise", noise))}
+    assert heard["voice"]["speech"] > 0.8 and heard["voice"]["voiced"] > 0.8
+    assert heard["voice"]["voice_similarity"] > 0.95  # itself
+    assert heard["hum"]["voiced"] > 0.8 and heard["hum"]["speech"] < 0.1
+    assert heard["noise"]["voiced"] < 0.1 and heard["noise"]["speech"] == 0 and heard["noise"]["voice_similarity"] == 0
+    assert math.isnan(hearing(voice, SR)["voice_similarity"])  # no reference, no similarity

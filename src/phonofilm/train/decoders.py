@@ -47,7 +47,7 @@ from phonofilm.train.autoencoders import (
     train_vocoder_step,
 )
 from phonofilm.train.optim import optimizer_step
-from phonofilm.train.recon_metrics import mel_distance, onset_f1, psnr
+from phonofilm.train.recon_metrics import hearing, mel_distance, onset_f1, psnr
 from phonofilm.train.steps import video_to_model
 
 HELD_OUT_SEED = 2_000_000_000  # seeds at or above are never trained on
@@ -240,6 +240,24 @@ def held_out_clip(i: int, seconds: float):
     return make_clip_from_seed(HELD_OUT_SEED + 7919 * i, seconds, 128, 72)
 
 
+def speech_scenes(n: int, first_seed: int, seconds: float = 4.0, min_speech: float = 0.1) -> list[np.ndarray]:
+    """The sound of the first `n` scenes from `first_seed` on heard as speech ≥ `min_speech` of the time."""
+    from phonofilm.eval.perception.audio import speech_activity
+
+    waves, seed = [], first_seed
+    while len(waves) < n:
+        wave = render_sound(seed, seconds)
+        seed += 1
+        if speech_activity(wave, 16000)[1].mean() >= min_speech:
+            waves.append(wave)
+    return waves
+
+
+def held_out_speech(n: int) -> list[np.ndarray]:
+    """The first `n` held-out scenes with speech (seeds from HELD_OUT_SEED on: never trained on), 4 s stereo."""
+    return speech_scenes(n, HELD_OUT_SEED)
+
+
 def held_out_video(frames: np.ndarray) -> torch.Tensor:
     """uint8 frames [T, H, W, 3] → the model's input [1, 3, 1 + 4k, H, W] in [-1, 1] (the tail cut)."""
     n = 1 + 4 * ((len(frames) - 1) // 4)
@@ -257,8 +275,10 @@ def video_scores(recon: torch.Tensor, x: torch.Tensor) -> dict[str, float]:
 
 def evaluate(system: System, cfg: DecoderTuneConfig) -> dict[str, float]:
     """Held-out world clips: for the sound parts, log-mel L1 / onset F1 (vocoder on the clean mel, audio VAE
-    + vocoder, Griffin-Lim on the clean mel) and the audio VAE's log-mel L1; for the video decoder, PSNR
-    over all pixels and over moving ones."""
+    + vocoder, Griffin-Lim on the clean mel) and the audio VAE's log-mel L1, and on held-out scenes with
+    speech how the vocoder alone and audio VAE + vocoder are heard (`recon_metrics.hearing`: speech share,
+    voiced share, voice similarity); for the video decoder, PSNR over all pixels and over moving ones."""
+    from phonofilm.eval.metrics.identity import voice_profile
     from phonofilm.models.vocoder import griffin_lim
 
     vae, avae, voc = system.video_vae, system.audio_vae, system.vocoder
@@ -280,6 +300,14 @@ def evaluate(system: System, cfg: DecoderTuneConfig) -> dict[str, float]:
                 recon = vae.decode(vae.encode(x).mean, chunk=4).clamp(-1, 1)
                 for name, value in video_scores(recon, x).items():
                     scores.setdefault(f"video_{name}", []).append(value)
+        if {"vocoder", "audio_decoder"} & set(cfg.parts):
+            for wave in held_out_speech(cfg.eval_clips):  # is a voice still heard as one?
+                mel = avae.logmel(torch.from_numpy(wave)[None])
+                recon = avae.decode(avae.encode(mel).mode())
+                reference = voice_profile(wave, 16000)
+                for name, m in (("vocoder", mel), ("vae_vocoder", recon)):
+                    for key, value in hearing(voc(m[0]).numpy(), 16000, reference).items():
+                        scores.setdefault(f"{name}_{key}", []).append(value)
     return {k: round(float(np.mean(v)), 4) for k, v in scores.items()}
 
 

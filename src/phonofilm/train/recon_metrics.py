@@ -1,12 +1,15 @@
-"""Reconstruction metrics for the autoencoders: PSNR, log-mel distance, onset F1 (pure functions).
+"""Reconstruction metrics for the autoencoders: PSNR, log-mel distance, onset F1, how speech is heard
+(pure functions).
 
 Waves are [S] or [C, S] float tensors in [-1, 1]; several channels are averaged to mono for onsets.
+`hearing` takes numpy waves, like the eval perception it uses.
 """
 
 from __future__ import annotations
 
 import math
 
+import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import Tensor
@@ -100,3 +103,17 @@ def onset_f1(wave_a: Tensor, wave_b: Tensor, sr: int, tolerance_ms: float = 20.0
         return 1.0
     matched = match_onsets(reference, estimate, tolerance_ms / 1000.0)
     return 2.0 * matched / (len(reference) + len(estimate))
+
+
+def hearing(wave: np.ndarray, sr: int, reference: tuple[float, float] | None = None) -> dict[str, float]:
+    """How the benchmark hears a wave [C, S] or [S]: the share of time heard as speech (voiced frames
+    whose pitch moves: `eval.perception.audio.speech_activity`), the share of voiced frames (a clear pitch
+    in 50–400 Hz) and, given the original's `eval.metrics.identity.voice_profile`, the cameo metric's
+    voice similarity to it (0 when no speech is heard; NaN without a reference)."""
+    from phonofilm.eval.metrics.identity import profile_similarity, voice_profile
+    from phonofilm.eval.perception.audio import pitch_track, speech_activity
+
+    _, active = speech_activity(wave, sr)
+    _, f0 = pitch_track(wave, sr, fmin=50.0, fmax=400.0, voicing=0.5)
+    similarity = profile_similarity(voice_profile(wave, sr), reference) if reference is not None else math.nan
+    return {"speech": float(active.mean()), "voiced": float((f0 > 0).mean()), "voice_similarity": similarity}
