@@ -3,6 +3,17 @@
 The network never produces samples directly: it predicts one STFT frame per mel frame (n_fft 512,
 win 500, hop 125, centred) and torch.istft turns them into F × hop samples. That is why it is fast on a
 CPU — the work is a few small matmuls per frame at 128 frames/s, not per-sample convolutions.
+
+With `harmonics` > 0 a source-filter path keeps voices voiced (neural source-filter vocoders, NSF/DDSP):
+
+    features ─► pitch head ─► F0, voicing per frame ─► harmonic source (sum of partials, phase carried
+                                                         │   sample by sample) ─► STFT ─► comb E
+    network spectrum S ───────────────────────────────────┴─► (1 − v)·S + v·|S|·E   below `harmonic_band`
+
+so where the head hears a voice the frame's magnitude envelope is laid on harmonics of one F0 — a
+periodic wave the ear (and the benchmark's pitch tracker) hears as voiced even when the log-mel it came
+from was smoothed by the audio VAE. The head learns F0 and voicing from the pitch of the training wave
+(`train.autoencoders.pitch_targets`); v is used detached, so the spectrum losses never teach it to hide.
 """
 
 from __future__ import annotations
@@ -31,12 +42,21 @@ class VocoderConfig:
     n_fft: int = 512
     win_length: int = 500
     max_log_magnitude: float = math.log(100.0)  # Vocos clips magnitudes at 1e2
+    harmonics: int = 0  # partials of the harmonic source for voiced frames; 0: none (the network's phase)
+    f0_min: float = 50.0  # Hz: the pitch range the head can say (the benchmark tracks 50–400 Hz)
+    f0_max: float = 400.0
+    harmonic_band: float = 4000.0  # Hz: the source shapes voiced frames below this (fading over the last quarter)
 
     def __post_init__(self) -> None:
         if not self.mel.hop_length <= self.win_length <= self.n_fft:
             raise ValueError(
                 f"VocoderConfig needs hop ({self.mel.hop_length}) <= win_length ({self.win_length}) "
                 f"<= n_fft ({self.n_fft})"
+            )
+        if self.harmonics < 0 or not 0 < self.f0_min < self.f0_max < self.harmonic_band <= self.mel.sample_rate / 2:
+            raise ValueError(
+                f"VocoderConfig needs harmonics >= 0 and 0 < f0_min < f0_max < harmonic_band <= sample_rate / 2, "
+                f"got {self.harmonics}, {self.f0_min}, {self.f0_max}, {self.harmonic_band}"
             )
 
     def to_dict(self) -> dict[str, Any]:
@@ -76,6 +96,15 @@ class ConvNeXtBlock1d(nn.Module):
         return x + h.transpose(1, 2)
 
 
+@dataclass(frozen=True)
+class Pitch:
+    """The pitch head's output per frame: `position` of log F0 between f0_min (0) and f0_max (1), and the
+    voicing logit; both [N, F]."""
+
+    position: Tensor
+    voicing: Tensor
+
+
 class Vocoder(nn.Module):
     """Log-mel [..., n_mels, F] -> wave [..., F × hop]; extra leading axes (e.g. channels) are batched."""
 
@@ -95,9 +124,21 @@ class Vocoder(nn.Module):
         self.register_buffer("window", torch.hann_window(cfg.win_length), persistent=False)
         self.register_buffer("mel_inverse", _mel_inverse(cfg), persistent=False)
         self.apply(_init_weights)
+        if cfg.harmonics:
+            self.pitch = nn.Linear(cfg.dim, 2)  # (log-F0 position, voicing logit)
+            nn.init.zeros_(self.pitch.weight)
+            with torch.no_grad():  # mid-range F0, voicing ≈ 0.02: starts as the plain vocoder
+                self.pitch.bias.copy_(torch.tensor([0.5, -4.0]))
+            freqs = torch.linspace(0, cfg.mel.sample_rate / 2, self.bins)
+            band = ((cfg.harmonic_band - freqs) / (0.25 * cfg.harmonic_band)).clamp(0, 1)
+            self.register_buffer("band", band[:, None], persistent=False)  # [K, 1]
 
     def spectrogram(self, logmel: Tensor) -> Tensor:
         """Log-mel [N, n_mels, F] -> complex STFT [N, n_fft // 2 + 1, F]."""
+        return self.analyse(logmel)[0]
+
+    def analyse(self, logmel: Tensor) -> tuple[Tensor, Pitch | None]:
+        """Log-mel [N, n_mels, F] -> (complex STFT [N, n_fft // 2 + 1, F], the pitch head's output or None)."""
         x = self.conv_in(logmel)
         x = self.norm_in(x.transpose(1, 2)).transpose(1, 2)  # LayerNorm over channels of [N, C, F]
         for block in self.blocks:
@@ -110,17 +151,45 @@ class Vocoder(nn.Module):
         magnitude = torch.exp((prior + log_mag).clamp(max=self.config.max_log_magnitude))
         # (re, im) / |(re, im)| is (cos, sin) of atan2(im, re) — without atan2's infinite gradient at 0
         norm = torch.rsqrt(re.pow(2) + im.pow(2) + 1e-9)
-        return torch.complex(magnitude * re * norm, magnitude * im * norm)
+        spec = torch.complex(magnitude * re * norm, magnitude * im * norm)
+        if not self.config.harmonics:
+            return spec, None
+        position, voicing = self.pitch(x.transpose(1, 2)).permute(2, 0, 1)  # each [N, F]
+        pitch = Pitch(position, voicing)
+        comb = self._comb(self.f0(pitch).detach())
+        v = torch.sigmoid(voicing.detach())[:, None, :] * self.band  # [N, K, F]
+        return (1 - v) * spec + v * magnitude * comb, pitch
+
+    def f0(self, pitch: Pitch) -> Tensor:
+        """F0 in Hz [N, F] that the head says (whether or not a frame is voiced)."""
+        cfg = self.config
+        return cfg.f0_min * (cfg.f0_max / cfg.f0_min) ** pitch.position.clamp(0, 1)
+
+    def _comb(self, f0: Tensor) -> Tensor:
+        """STFT [N, K, F] of a harmonic source following `f0` [N, F], scaled to RMS 1 over the band's bins."""
+        cfg = self.config
+        frames, hop = f0.shape[-1], cfg.mel.hop_length
+        wave = harmonic_source(f0, hop, cfg.mel.sample_rate, cfg.harmonics, cfg.harmonic_band)
+        comb = torch.stft(wave, cfg.n_fft, hop, cfg.win_length, self.window.to(wave.dtype), center=True,
+                          return_complex=True)[..., :frames]
+        inside = self.band[:, 0] > 0
+        rms = comb[:, inside].abs().pow(2).mean(dim=1, keepdim=True).sqrt()
+        return comb / (rms + 1e-6)
 
     def forward(self, logmel: Tensor) -> Tensor:
         """Log-mel [..., n_mels, F] -> wave [..., F × hop]."""
+        return self.synthesize(logmel)[0]
+
+    def synthesize(self, logmel: Tensor) -> tuple[Tensor, Pitch | None]:
+        """Log-mel [..., n_mels, F] -> (wave [..., F × hop], the pitch head's output over the batched
+        leading axes [N, F] or None without a harmonic source)."""
         cfg = self.config
         if logmel.ndim < 2 or logmel.shape[-2] != cfg.mel.n_mels:
             raise ValueError(
                 f"vocoder expects log-mel [..., {cfg.mel.n_mels}, F], got shape {tuple(logmel.shape)}"
             )
         lead, frames = logmel.shape[:-2], logmel.shape[-1]
-        spec = self.spectrogram(logmel.reshape(-1, cfg.mel.n_mels, frames))
+        spec, pitch = self.analyse(logmel.reshape(-1, cfg.mel.n_mels, frames))
         wave = torch.istft(
             spec,
             cfg.n_fft,
@@ -130,7 +199,23 @@ class Vocoder(nn.Module):
             center=True,
             length=frames * cfg.mel.hop_length,
         )
-        return wave.reshape(*lead, wave.shape[-1])
+        return wave.reshape(*lead, wave.shape[-1]), pitch
+
+
+def harmonic_source(f0: Tensor, hop: int, sample_rate: int, harmonics: int, band: float) -> Tensor:
+    """Sum of the first `harmonics` partials (those under `band` Hz) of a pitch track `f0` [N, F] (Hz per
+    frame, linearly interpolated to samples) -> wave [N, F × hop]. The phase is carried sample by sample
+    (in float64, so long clips do not drift), so the wave stays periodic across frame edges."""
+    f0_samples = nn.functional.interpolate(f0[:, None], scale_factor=hop, mode="linear", align_corners=False)[:, 0]
+    phase = torch.remainder(2 * math.pi * torch.cumsum(f0_samples.double() / sample_rate, dim=-1), 2 * math.pi)
+    phase = phase.to(f0.dtype)
+    wave = torch.zeros_like(f0_samples)
+    # sin((k + 1)φ) = 2 cos φ · sin(kφ) − sin((k − 1)φ): one multiply-add per partial instead of a sine
+    two_cos, previous, current = 2 * torch.cos(phase), torch.zeros_like(phase), torch.sin(phase)
+    for k in range(1, min(harmonics, math.ceil(band / max(float(f0.min()), 1.0))) + 1):
+        wave += current * (k * f0_samples < band)
+        previous, current = current, two_cos * current - previous
+    return wave
 
 
 def _mel_inverse(cfg: VocoderConfig) -> Tensor:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import Tensor
@@ -22,7 +23,7 @@ from phonofilm.models.audio_vae import AudioVAE
 from phonofilm.models.layers import DiagonalGaussian
 from phonofilm.models.mel import LogMel, stft_magnitude
 from phonofilm.models.video_vae import VideoVAE
-from phonofilm.models.vocoder import Vocoder
+from phonofilm.models.vocoder import Vocoder, VocoderConfig
 from phonofilm.train.adversarial import Adversary
 from phonofilm.train.optim import optimizer_step
 
@@ -47,6 +48,7 @@ class VocoderLossConfig:
     mel_weight: float = 1.0
     resolutions: tuple[tuple[int, int, int], ...] = ((256, 64, 256), (512, 128, 512), (1024, 256, 1024))
     max_grad_norm: float = 1.0
+    pitch_weight: float = 1.0  # a vocoder with a harmonic source: voicing BCE + L1 of its log-F0 position
 
 
 def motion_map(x: Tensor) -> Tensor:
@@ -133,6 +135,27 @@ def vocoder_loss(
     return loss, {"loss": loss.item(), "mr_stft": stft.item(), "mel_l1": mel.item()}
 
 
+def pitch_targets(wave: Tensor, cfg: VocoderConfig) -> tuple[Tensor, Tensor]:
+    """What a harmonic vocoder's pitch head should say for waves [N, S]: per mel frame (centred, hop
+    apart) whether the benchmark's pitch tracker finds a voice there (`eval.perception.audio.pitch_track`,
+    50–400 Hz, voicing 0.5), and its log-F0 position between cfg.f0_min and cfg.f0_max; both [N, S // hop]."""
+    from phonofilm.eval.perception.audio import pitch_track
+
+    sr, hop = cfg.mel.sample_rate, cfg.mel.hop_length
+    frames = wave.shape[-1] // hop
+    centres = np.arange(frames) * hop / sr
+    voiced, position = np.zeros((len(wave), frames), bool), np.zeros((len(wave), frames), np.float32)
+    for i, w in enumerate(wave.detach().cpu().numpy()):
+        times, f0 = pitch_track(w, sr, sr / hop, fmin=50.0, fmax=400.0, voicing=0.5)
+        if not len(times):
+            continue
+        nearest = np.rint(np.interp(centres, times, np.arange(len(times)))).astype(int)  # edges: the end frames
+        hz = f0[nearest]
+        voiced[i] = hz > 0
+        position[i] = np.log(np.clip(hz, cfg.f0_min, cfg.f0_max) / cfg.f0_min) / np.log(cfg.f0_max / cfg.f0_min)
+    return torch.from_numpy(voiced).to(wave.device), torch.from_numpy(position).to(wave.device)
+
+
 def train_vocoder_step(
     vocoder: Vocoder,
     logmel: LogMel,
@@ -151,9 +174,16 @@ def train_vocoder_step(
     if mel is None:
         with torch.no_grad():
             mel = logmel(wave)  # [N, M, S // hop]
-    pred = vocoder(mel)  # [N, (S // hop) × hop]
+    pred, pitch = vocoder.synthesize(mel)  # [N, (S // hop) × hop]
     target = wave[:, : pred.shape[-1]]
     loss, logs = vocoder_loss(pred, target, logmel, cfg)
+    if pitch is not None:
+        voiced, position = pitch_targets(target, vocoder.config)
+        voicing = F.binary_cross_entropy_with_logits(pitch.voicing, voiced.float())
+        pitch_l1 = F.l1_loss(pitch.position[voiced], position[voiced]) if voiced.any() else voicing.new_zeros(())
+        loss = loss + cfg.pitch_weight * (voicing + pitch_l1)
+        logs |= {"voicing_bce": float(voicing.detach()), "pitch_l1": float(pitch_l1.detach()),
+                 "loss": float(loss.detach())}
     if adversary is not None:
         adv, adv_logs = adversary.play(target, pred)
         loss = loss + adv

@@ -29,7 +29,7 @@ import platform
 import sys
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -38,6 +38,7 @@ import torch
 
 from phonofilm.models.checkpoint import load_checkpoint
 from phonofilm.models.system import System, history_row, save_system, system_from_checkpoint
+from phonofilm.models.vocoder import Vocoder
 from phonofilm.train.adversarial import Adversary, MelDiscriminator, WaveDiscriminator
 from phonofilm.train.autoencoders import (
     VAELossConfig,
@@ -79,6 +80,7 @@ class DecoderTuneConfig:
     # sound parts: a discriminator's hinge term (0: reconstruction losses only) and feature-matching L1
     adversarial: float = 0.0  # vocoder: multi-period wave discriminator; audio decoder: log-mel patches
     feature_matching: float = 1.0
+    harmonics: int = 0  # > 0: give a vocoder without one a harmonic source of this many partials (models.vocoder)
     eval_clips: int = 8
     eval_seconds: float = 4.0
     log_every: int = 25
@@ -95,6 +97,10 @@ class DecoderTuneConfig:
             raise ValueError(f"video_frames must be 1 + 4k for the causal video VAE, got {self.video_frames}")
         if not 0.0 <= self.vae_p <= 1.0:
             raise ValueError(f"vae_p must be in [0, 1], got {self.vae_p}")
+        if self.harmonics < 0:
+            raise ValueError(f"harmonics must be >= 0, got {self.harmonics}")
+        if self.harmonics and "vocoder" not in self.parts:
+            raise ValueError("harmonics changes the vocoder: it needs 'vocoder' among the parts")
         if self.adversarial < 0 or self.feature_matching < 0:
             raise ValueError(f"adversarial and feature_matching must be >= 0, got {self.adversarial}, "
                              f"{self.feature_matching}")
@@ -204,6 +210,18 @@ def _parts(system: System, cfg: DecoderTuneConfig, rng: np.random.Generator,
 
         parts["video_decoder"] = _Part(dopt, video_step)
     return parts
+
+
+def with_source(system: System, harmonics: int) -> None:
+    """Give `system` a vocoder with a harmonic source of `harmonics` partials, keeping every trained weight
+    (the new pitch head starts silent: the vocoder sounds as before until it learns to hear voices)."""
+    cfg = replace(system.vocoder.config, harmonics=harmonics)
+    vocoder = Vocoder(cfg)
+    missing, unexpected = vocoder.load_state_dict(system.vocoder.state_dict(), strict=False)
+    if unexpected or any(not k.startswith("pitch.") for k in missing):
+        raise ValueError(f"cannot add a harmonic source to this vocoder (missing {missing}, unexpected {unexpected})")
+    system.vocoder = vocoder
+    system.config = replace(system.config, vocoder=cfg)
 
 
 def _jittered(vae: torch.nn.Module, mean: torch.Tensor, std: float, gen: torch.Generator) -> torch.Tensor:
@@ -320,6 +338,8 @@ def tune_decoders(init: str | Path, out_dir: str | Path, cfg: DecoderTuneConfig 
     cfg = cfg or DecoderTuneConfig()
     ck = load_checkpoint(init)
     system, record = system_from_checkpoint(ck, init), ck.record
+    if cfg.harmonics and not system.vocoder.config.harmonics:
+        with_source(system, cfg.harmonics)
     rng, gen = np.random.default_rng(cfg.seed), torch.Generator().manual_seed(cfg.seed)
     before = evaluate(system, cfg)
     log(f"held-out before: {before}")
@@ -336,7 +356,8 @@ def tune_decoders(init: str | Path, out_dir: str | Path, cfg: DecoderTuneConfig 
         if step % cfg.log_every == 0 or step == 1:
             # batches differ a lot (silence, speech, impacts; still or moving scenes): means of the last few
             text = " ".join(f"{name} {k} {np.mean([h[k] for h in p.history[-cfg.log_every:]]):.4f}"
-                            for name, p in parts.items() for k in ("loss", "mel_l1", "l1") if k in p.history[-1])
+                            for name, p in parts.items() for k in ("loss", "mel_l1", "l1", "voicing_bce", "pitch_l1", "adv", "disc")
+                            if k in p.history[-1])
             log(f"step {step} {text} ({time.time() - start:.0f} s)")
     wall = time.time() - start
     system.eval().requires_grad_(False)
@@ -363,6 +384,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--minutes", type=float, default=DecoderTuneConfig.minutes, help="wall-time budget")
     parser.add_argument("--max-steps", type=int, default=DecoderTuneConfig.steps, help="stop after this many steps")
     parser.add_argument("--eval-clips", type=int, default=DecoderTuneConfig.eval_clips, help="held-out clips")
+    parser.add_argument("--lr", type=float, default=DecoderTuneConfig.lr, help="peak learning rate (cosine decay)")
+    parser.add_argument("--harmonics", type=int, default=0,
+                        help="give the vocoder a harmonic source of this many partials (0: keep it as it is)")
     parser.add_argument("--adversarial", type=float, default=0.0,
                         help="weight of a discriminator's hinge term for the sound parts (0: none)")
     parser.add_argument("--feature-matching", type=float, default=DecoderTuneConfig.feature_matching,
@@ -370,14 +394,15 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.minutes <= 0 or args.max_steps < 1 or args.eval_clips < 1:
         parser.error("--minutes must be positive, --max-steps and --eval-clips at least 1")
-    if args.adversarial < 0 or args.feature_matching < 0:
-        parser.error("--adversarial and --feature-matching must be >= 0")
+    if args.adversarial < 0 or args.feature_matching < 0 or args.harmonics < 0 or args.lr <= 0:
+        parser.error("--adversarial, --feature-matching and --harmonics must be >= 0, --lr positive")
     if Path(args.init).resolve() == Path(args.out).resolve():
         parser.error("--out must differ from --init (the input checkpoint is never overwritten)")
     try:
         cfg = DecoderTuneConfig(parts=tuple(p.strip() for p in args.parts.split(",") if p.strip()),
                                 steps=args.max_steps, minutes=args.minutes, eval_clips=args.eval_clips,
-                                adversarial=args.adversarial, feature_matching=args.feature_matching)
+                                adversarial=args.adversarial, feature_matching=args.feature_matching,
+                                harmonics=args.harmonics, lr=args.lr)
         tune_decoders(args.init, args.out, cfg)
     except (ValueError, FileNotFoundError) as e:
         print(f"error: {e}", file=sys.stderr)
