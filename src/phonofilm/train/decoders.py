@@ -385,6 +385,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--max-steps", type=int, default=DecoderTuneConfig.steps, help="stop after this many steps")
     parser.add_argument("--eval-clips", type=int, default=DecoderTuneConfig.eval_clips, help="held-out clips")
     parser.add_argument("--lr", type=float, default=DecoderTuneConfig.lr, help="peak learning rate (cosine decay)")
+    parser.add_argument("--vae-p", type=float, default=DecoderTuneConfig.vae_p,
+                        help="share of vocoder crops vocoded from the audio VAE's reconstruction of their mel")
     parser.add_argument("--harmonics", type=int, default=0,
                         help="give the vocoder a harmonic source of this many partials (0: keep it as it is)")
     parser.add_argument("--adversarial", type=float, default=0.0,
@@ -402,7 +404,7 @@ def main(argv: list[str] | None = None) -> int:
         cfg = DecoderTuneConfig(parts=tuple(p.strip() for p in args.parts.split(",") if p.strip()),
                                 steps=args.max_steps, minutes=args.minutes, eval_clips=args.eval_clips,
                                 adversarial=args.adversarial, feature_matching=args.feature_matching,
-                                harmonics=args.harmonics, lr=args.lr)
+                                harmonics=args.harmonics, lr=args.lr, vae_p=args.vae_p)
         tune_decoders(args.init, args.out, cfg)
     except (ValueError, FileNotFoundError) as e:
         print(f"error: {e}", file=sys.stderr)
