@@ -170,7 +170,7 @@ class Vocoder(nn.Module):
         cfg = self.config
         frames, hop = f0.shape[-1], cfg.mel.hop_length
         wave = harmonic_source(f0, hop, cfg.mel.sample_rate, cfg.harmonics, cfg.harmonic_band)
-        comb = torch.stft(wave, cfg.n_fft, hop, cfg.win_length, self.window.to(wave.dtype), center=True,
+        comb = torch.stft(wave, cfg.n_fft, hop, cfg.win_length, self.window.float(), center=True,
                           return_complex=True)[..., :frames]
         inside = self.band[:, 0] > 0
         rms = comb[:, inside].abs().pow(2).mean(dim=1, keepdim=True).sqrt()
@@ -206,9 +206,10 @@ def harmonic_source(f0: Tensor, hop: int, sample_rate: int, harmonics: int, band
     """Sum of the first `harmonics` partials (those under `band` Hz) of a pitch track `f0` [N, F] (Hz per
     frame, linearly interpolated to samples) -> wave [N, F × hop]. The phase is carried sample by sample
     (in float64, so long clips do not drift), so the wave stays periodic across frame edges."""
+    f0 = f0.float()  # a half-precision phase would smear the upper partials
     f0_samples = nn.functional.interpolate(f0[:, None], scale_factor=hop, mode="linear", align_corners=False)[:, 0]
     phase = torch.remainder(2 * math.pi * torch.cumsum(f0_samples.double() / sample_rate, dim=-1), 2 * math.pi)
-    phase = phase.to(f0.dtype)
+    phase = phase.float()
     wave = torch.zeros_like(f0_samples)
     # sin((k + 1)φ) = 2 cos φ · sin(kφ) − sin((k − 1)φ): one multiply-add per partial instead of a sine
     two_cos, previous, current = 2 * torch.cos(phase), torch.zeros_like(phase), torch.sin(phase)
