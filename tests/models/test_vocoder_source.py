@@ -63,6 +63,11 @@ def test_the_head_decides_where_the_source_sounds() -> None:
             _set_head(voc, hz, 30.0)
             _, track = pitch_track(voc(mel)[0].numpy(), SR)
             assert (track > 0).mean() > 0.8 and abs(np.median(track[track > 0]) - hz) < 0.02 * hz
+    # the wave's losses never reach the head: only the pitch targets teach it (it cannot learn to hide)
+    _set_head(voc, 180.0, 0.0)
+    voc(mel).pow(2).mean().backward()
+    assert voc.pitch.weight.grad is None or not voc.pitch.weight.grad.any()
+    assert voc.blocks[0].fc1.weight.grad.abs().sum() > 0
 
 
 def test_pitch_targets_follow_the_voice() -> None:
