@@ -176,9 +176,11 @@ class Vocoder(nn.Module):
         rms = comb[:, inside].abs().pow(2).mean(dim=1, keepdim=True).sqrt()
         return comb / (rms + 1e-6)
 
-    def forward(self, logmel: Tensor) -> Tensor:
-        """Log-mel [..., n_mels, F] -> wave [..., F × hop]."""
-        return self.synthesize(logmel)[0]
+    def forward(self, logmel: Tensor, with_pitch: bool = False) -> Tensor | tuple[Tensor, Pitch | None]:
+        """Log-mel [..., n_mels, F] -> wave [..., F × hop]; with `with_pitch`, `synthesize`'s pair (the
+        way a training step asks for it through a DistributedDataParallel wrapper)."""
+        wave, pitch = self.synthesize(logmel)
+        return (wave, pitch) if with_pitch else wave
 
     def synthesize(self, logmel: Tensor) -> tuple[Tensor, Pitch | None]:
         """Log-mel [..., n_mels, F] -> (wave [..., F × hop], the pitch head's output over the batched

@@ -174,11 +174,11 @@ def train_vocoder_step(
     if mel is None:
         with torch.no_grad():
             mel = logmel(wave)  # [N, M, S // hop]
-    pred, pitch = vocoder.synthesize(mel)  # [N, (S // hop) × hop]
+    pred, pitch = vocoder(mel, with_pitch=True)  # [N, (S // hop) × hop]; through DDP's forward when wrapped
     target = wave[:, : pred.shape[-1]]
     loss, logs = vocoder_loss(pred, target, logmel, cfg)
     if pitch is not None:
-        voiced, position = pitch_targets(target, vocoder.config)
+        voiced, position = pitch_targets(target, getattr(vocoder, "module", vocoder).config)
         voicing = F.binary_cross_entropy_with_logits(pitch.voicing, voiced.float())
         pitch_l1 = F.l1_loss(pitch.position[voiced], position[voiced]) if voiced.any() else voicing.new_zeros(())
         loss = loss + cfg.pitch_weight * (voicing + pitch_l1)
