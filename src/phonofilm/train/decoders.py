@@ -18,7 +18,9 @@ benchmark measures — a moving ball decodes as a smear. Both parts are cheap en
 Seeds ≥ 2_000_000_000 are held out: the record compares before and after on them.
 
     python -m phonofilm.train.decoders --init CHECKPOINT --out DIR [--parts vocoder,video_decoder]
-        [--minutes M] [--max-steps N]
+        [--minutes M] [--max-steps N] [--lr LR] [--vae-p P]
+        [--harmonics 80]                        # give the vocoder a harmonic source (models.vocoder)
+        [--adversarial W --feature-matching W]  # discriminators for the sound parts (train.adversarial)
 """
 
 from __future__ import annotations
