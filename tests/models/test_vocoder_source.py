@@ -4,7 +4,6 @@ learned from the training wave's pitch, and added to a trained vocoder without c
 from __future__ import annotations
 
 import dataclasses
-import math
 from pathlib import Path
 
 import numpy as np
@@ -36,7 +35,7 @@ def _set_head(voc: Vocoder, hz: float, voicing: float) -> None:
     cfg = voc.config
     with torch.no_grad():
         voc.pitch.weight.zero_()
-        voc.pitch.bias.copy_(torch.tensor([math.log(hz / cfg.f0_min) / math.log(cfg.f0_max / cfg.f0_min), voicing]))
+        voc.pitch.bias.copy_(torch.tensor([float(cfg.position_of(torch.tensor(hz))), voicing]))
 
 
 def test_the_source_is_periodic_at_its_f0_and_stays_in_its_band() -> None:
@@ -77,7 +76,7 @@ def test_pitch_targets_follow_the_voice() -> None:
     frames = np.arange(voiced.shape[1]) * 125
     assert voiced.shape == (1, wave.shape[-1] // 125)
     assert not voiced[0, :56].any() and voiced[0, 72:].float().mean() > 0.95  # noise first, then the tone
-    hz = TINY.f0_min * (TINY.f0_max / TINY.f0_min) ** position[0, 72:].numpy()
+    hz = TINY.f0_of(position[0, 72:]).numpy()
     assert np.median(np.abs(12 * np.log2(hz / f0[frames[72:]]))) < 0.3  # semitones
 
 

@@ -59,6 +59,14 @@ class VocoderConfig:
                 f"got {self.harmonics}, {self.f0_min}, {self.f0_max}, {self.harmonic_band}"
             )
 
+    def f0_of(self, position: Tensor) -> Tensor:
+        """The pitch head's log-F0 position (clipped to [0, 1]) -> F0 in Hz."""
+        return self.f0_min * (self.f0_max / self.f0_min) ** position.clamp(0, 1)
+
+    def position_of(self, hz: Tensor) -> Tensor:
+        """The inverse of `f0_of`: F0 in Hz (clipped to [f0_min, f0_max]) -> log-F0 position in [0, 1]."""
+        return torch.log(hz.clamp(self.f0_min, self.f0_max) / self.f0_min) / math.log(self.f0_max / self.f0_min)
+
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form for checkpoint metadata."""
         return dataclasses.asdict(self)
@@ -162,8 +170,7 @@ class Vocoder(nn.Module):
 
     def f0(self, pitch: Pitch) -> Tensor:
         """F0 in Hz [N, F] that the head says (whether or not a frame is voiced)."""
-        cfg = self.config
-        return cfg.f0_min * (cfg.f0_max / cfg.f0_min) ** pitch.position.clamp(0, 1)
+        return self.config.f0_of(pitch.position)
 
     def _comb(self, f0: Tensor) -> Tensor:
         """STFT [N, K, F] of a harmonic source following `f0` [N, F], scaled to RMS 1 over the band's bins."""

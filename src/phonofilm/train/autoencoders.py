@@ -144,16 +144,13 @@ def pitch_targets(wave: Tensor, cfg: VocoderConfig) -> tuple[Tensor, Tensor]:
     sr, hop = cfg.mel.sample_rate, cfg.mel.hop_length
     frames = wave.shape[-1] // hop
     centres = np.arange(frames) * hop / sr
-    voiced, position = np.zeros((len(wave), frames), bool), np.zeros((len(wave), frames), np.float32)
+    hz = np.zeros((len(wave), frames), np.float32)  # 0: unvoiced
     for i, w in enumerate(wave.detach().cpu().numpy()):
         times, f0 = pitch_track(w, sr, sr / hop, fmin=50.0, fmax=400.0, voicing=0.5)
-        if not len(times):
-            continue
-        nearest = np.rint(np.interp(centres, times, np.arange(len(times)))).astype(int)  # edges: the end frames
-        hz = f0[nearest]
-        voiced[i] = hz > 0
-        position[i] = np.log(np.clip(hz, cfg.f0_min, cfg.f0_max) / cfg.f0_min) / np.log(cfg.f0_max / cfg.f0_min)
-    return torch.from_numpy(voiced).to(wave.device), torch.from_numpy(position).to(wave.device)
+        if len(times):
+            hz[i] = f0[np.rint(np.interp(centres, times, np.arange(len(times)))).astype(int)]  # edges: end frames
+    hz_t = torch.from_numpy(hz).to(wave.device)
+    return hz_t > 0, cfg.position_of(hz_t)
 
 
 def train_vocoder_step(
