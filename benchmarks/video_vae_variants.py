@@ -35,7 +35,7 @@ import torch.nn.functional as F
 
 from phonofilm.models.checkpoint import load_checkpoint
 from phonofilm.models.system import System, save_system, system_from_checkpoint
-from phonofilm.models.video_vae import VideoVAE
+from phonofilm.models.video_vae import VideoVAE, warm_start
 from phonofilm.train.autoencoders import VAELossConfig, train_vae_step
 from phonofilm.train.decoders import (
     DecoderTuneConfig,
@@ -79,20 +79,6 @@ def measure(vae: VideoVAE, clips: list[torch.Tensor], per_frame: bool = False) -
                                 mode="bicubic").clamp(-1, 1).permute(1, 0, 2, 3)[None]
         add("area4_bicubic", video_scores(bicubic, x))
     return {k: round(float(np.mean(v)), 2) for k, v in acc.items()}
-
-
-def warm_start(target: VideoVAE, source: VideoVAE) -> None:
-    """Copy `source`'s weights into `target`, whose temporal factor may be smaller: an upsampling conv
-    that no longer doubles time keeps the sub-pixel kernels of the later of its two frames."""
-    src = source.state_dict()
-    state = {}
-    for key, value in target.state_dict().items():
-        w = src[key]
-        if w.shape != value.shape:  # conv out channels (c pt ph pw) with pt 2 → 1: keep pt = 1
-            c = value.shape[0] // 4
-            w = w.reshape(c, 2, 4, *w.shape[1:])[:, 1].reshape(value.shape)
-        state[key] = w
-    target.load_state_dict(state)
 
 
 def train(args: argparse.Namespace) -> dict:

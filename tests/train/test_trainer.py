@@ -146,6 +146,48 @@ def test_init_from_a_2x_checkpoint_keeps_its_time_base(tmp_path: Path, tiny_chec
               init=tiny_checkpoint)
 
 
+def test_init_retrains_the_video_vae_at_another_temporal_factor(tmp_path: Path, tiny_checkpoint: Path) -> None:
+    """`retrain_autoencoders=("video_vae",)` with --init of a 4× model: a warm-started 2× video VAE trains,
+    its latent statistics are refit, the audio VAE, vocoder and their statistics stay exactly as they were,
+    and the transformer continues from the checkpoint's weights on the new latents."""
+    cfg = dataclasses.replace(recipe(1), eval_every=0, temporal_factor=2, retrain_autoencoders=("video_vae",))
+    ck = load_checkpoint(train(cfg, tmp_path / "run", device="cpu", progress=False, init=tiny_checkpoint))
+    start = load_checkpoint(tiny_checkpoint)
+    assert ck.config["video_vae"]["temporal_factor"] == 2 and ck.config["transformer"]["video_latent_rate"] == 8.0
+    assert ck.record["steps"]["autoencoders"] == 2 and ck.record["steps"]["transformer"] == 1
+    for name in ("audio_vae", "vocoder"):
+        for key, value in start.state_dict(name).items():
+            assert torch.equal(ck.state_dict(name)[key], value), (name, key)
+    assert ck.config["audio_vae"] == start.config["audio_vae"]
+    assert ck.config["video_vae"]["latent_std"] != start.config["video_vae"]["latent_std"]
+    same_shape = [k for k, v in start.state_dict("video_vae").items() if ck.state_dict("video_vae")[k].shape == v.shape]
+    assert any(not torch.equal(ck.state_dict("video_vae")[k], start.state_dict("video_vae")[k]) for k in same_shape)
+    logged = [json.loads(line) for line in (tmp_path / "run" / "log.jsonl").read_text().splitlines()]
+    assert {k for row in logged if row["stage"] == "autoencoders" for k in row} >= {"video_l1", "video_kl"}
+    assert not any("audio_l1" in row or "vocoder" in row for row in logged)  # frozen: no steps taken
+    with pytest.raises(ValueError, match="does not retrain the video VAE"):
+        train(dataclasses.replace(cfg, retrain_autoencoders=("vocoder",)), tmp_path / "x", device="cpu",
+              progress=False, init=tiny_checkpoint)
+    with pytest.raises(ValueError, match="retrain_autoencoders names \\['transformer'\\]"):
+        dataclasses.replace(cfg, retrain_autoencoders=("transformer",))
+
+
+def test_init_keeps_the_checkpoints_own_architecture(tmp_path: Path) -> None:
+    """--init builds the networks the checkpoint holds (here a vocoder with a harmonic source, which the
+    preset has not), and a resumed run rebuilds them from its saved state."""
+    from phonofilm.models.system import System, save_system, system_preset
+
+    base = system_preset("tiny")
+    system = System(dataclasses.replace(base, vocoder=dataclasses.replace(base.vocoder, harmonics=8)))
+    init = save_system(tmp_path / "init", system, {"train_config": "fixture", "steps": {}})
+    cfg = dataclasses.replace(recipe(1), eval_every=0)
+    ck = load_checkpoint(train(cfg, tmp_path / "run", device="cpu", progress=False, init=init))
+    assert ck.config["vocoder"]["harmonics"] == 8
+    more = dataclasses.replace(cfg, transformer=StageConfig(steps=2, batch_size=2, lr=1e-3, warmup=1))
+    ck = load_checkpoint(train(more, tmp_path / "run", device="cpu", progress=False))  # resume, no --init
+    assert ck.config["vocoder"]["harmonics"] == 8 and ck.record["steps"]["transformer"] == 2
+
+
 def test_every_recipe_builds_a_consistent_system() -> None:
     from phonofilm.models.system import System, system_preset
     from phonofilm.train.config import TRAIN_PRESETS

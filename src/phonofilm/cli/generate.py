@@ -169,7 +169,7 @@ def train(
     data: str = typer.Option(None, help="world | shards:DIR | folder:DIR (mp4 + .txt captions)."),
     stop_after: str = typer.Option(None, help="Stop after this stage (autoencoders)."),
     export: Path = typer.Option(None, help="Also export the final model here in fp16 (for shipping)."),
-    init: Path = typer.Option(None, help="Start from this checkpoint's weights (skips the autoencoders)."),
+    init: Path = typer.Option(None, help="Start from this checkpoint's weights (its autoencoders stay frozen unless the recipe retrains them: retrain_autoencoders)."),
 ) -> None:
     """Train (or resume) the generator; runs under torchrun for several GPUs or processes."""
     import dataclasses

@@ -50,6 +50,12 @@ class SystemConfig:
         if per_frame < 1 or abs(per_frame - round(per_frame)) > 1e-6:
             raise ValueError(f"audio_latent_rate {t.audio_latent_rate}/s must be a whole multiple of {self.fps:g} fps")
 
+    def with_temporal_factor(self, s: int) -> SystemConfig:
+        """The same system with a video VAE of `s` frames per latent frame, the transformer's video
+        time base moved to match (its RoPE counts seconds, so its weights stay valid)."""
+        return dataclasses.replace(self, video_vae=dataclasses.replace(self.video_vae, temporal_factor=s),
+                                   transformer=dataclasses.replace(self.transformer, video_latent_rate=self.fps / s))
+
     @property
     def layout(self) -> TimeLayout:
         """How latent frames map to video frames and audio latents (diffusion.patchify.TimeLayout)."""
@@ -148,16 +154,18 @@ def save_system(directory: str | Path, system: System, record: dict[str, Any],
 
 
 def load_modules(system: System, ck: Checkpoint, source: str | Path, absent_ok: tuple[str, ...] = (),
-                 new_prefixes: tuple[str, ...] = ()) -> set[str]:
+                 new_prefixes: tuple[str, ...] = (), skip: tuple[str, ...] = ()) -> set[str]:
     """Load `ck`'s weights into `system`, module by module (fp32); returns the modules it had.
 
     Every saved weight must fit and every weight of the module must be saved, except modules named in
-    `absent_ok` (left as they are) and parameters under `new_prefixes` (parts newer than the
-    checkpoint, e.g. "reference_encoder."). Buffers derived from the config (mel filterbanks, windows)
+    `absent_ok` (left as they are), modules named in `skip` (not loaded: the caller fills them) and
+    parameters under `new_prefixes` (parts newer than the checkpoint, e.g. "reference_encoder."). Buffers derived from the config (mel filterbanks, windows)
     are not persistent, so every key counts.
     """
     has = {k.split(".", 1)[0] for k in ck.tensors}
     for name in MODULES:
+        if name in skip:
+            continue
         if name not in has:
             if name in absent_ok:
                 continue
@@ -174,7 +182,7 @@ def load_modules(system: System, ck: Checkpoint, source: str | Path, absent_ok: 
 
 def history_row(record: dict[str, Any]) -> dict[str, Any]:
     """One finished run of a training record, as a row of the next run's `history`."""
-    keep = ("train_config", "steps", "stage", "data", "hardware", "wall_seconds", "torch")
+    keep = ("train_config", "steps", "stage", "data", "hardware", "wall_seconds", "torch", "carried_int8")
     return {k: record[k] for k in keep if k in record}
 
 

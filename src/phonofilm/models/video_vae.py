@@ -231,3 +231,26 @@ class VideoVAE(nn.Module):
     def denormalize(self, z: Tensor) -> Tensor:
         """Diffusion space -> VAE latents (inverse of `normalize`)."""
         return affine_latent(z, self.config.latent_mean, self.config.latent_std, inverse=True)
+
+
+def warm_start(target: VideoVAE, source: VideoVAE) -> None:
+    """Copy `source`'s weights into `target`, whose temporal factor may be smaller (4 → 2 → 1): an
+    upsampling conv that no longer doubles time keeps the sub-pixel kernels of the later of its two
+    frames; every other weight has the same shape in both and is copied as it is."""
+    s, t = source.config.temporal_factor, target.config.temporal_factor
+
+    def shape(c: VideoVAEConfig) -> VideoVAEConfig:  # the architecture, not the latent statistics
+        return dataclasses.replace(c, temporal_factor=t, latent_mean=0.0, latent_std=1.0)
+
+    if t > s or shape(source.config) != shape(target.config):
+        raise ValueError(f"a video VAE with temporal factor {t} cannot start from one with {s} "
+                         "(only a smaller factor, everything else alike)")
+    src = source.state_dict()
+    state = {}
+    for key, value in target.state_dict().items():
+        w = src[key]
+        if w.shape != value.shape:  # conv out channels (c pt ph pw) with pt 2 → 1: keep pt = 1
+            c = value.shape[0] // 4
+            w = w.reshape(c, 2, 4, *w.shape[1:])[:, 1].reshape(value.shape)
+        state[key] = w
+    target.load_state_dict(state)

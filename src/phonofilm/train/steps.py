@@ -28,7 +28,7 @@ from phonofilm.train.autoencoders import (
     train_video_vae_step,
     train_vocoder_step,
 )
-from phonofilm.train.config import TrainConfig
+from phonofilm.train.config import AUTOENCODERS, TrainConfig
 from phonofilm.train.optim import optimizer_step
 
 
@@ -53,25 +53,30 @@ class AutoencoderModels:
 def autoencoder_step(models: AutoencoderModels, logmel: torch.nn.Module, opts: dict[str, torch.optim.Optimizer],
                      batch: dict, gen: torch.Generator, max_grad_norm: float, device: torch.device,
                      motion_weight: float = 0.0, edge_weight: float = 0.0,
-                     audio_edge_weight: float = 0.0) -> dict[str, float]:
-    """Video VAE, audio VAE and vocoder each take one step on the same batch (fp32 / TF32); the video
-    loss's `motion_weight` and `edge_weight` and the audio loss's `audio_edge_weight` as in
-    `train.autoencoders.VAELossConfig`."""
-    frames = video_to_model(batch["video"], device)
-    wave = batch["audio"].to(device, non_blocking=True)
+                     audio_edge_weight: float = 0.0, parts: tuple[str, ...] = AUTOENCODERS) -> dict[str, float]:
+    """Each autoencoder in `parts` (video VAE, audio VAE, vocoder) takes one step on the same batch
+    (fp32 / TF32); the video loss's `motion_weight` and `edge_weight` and the audio loss's
+    `audio_edge_weight` as in `train.autoencoders.VAELossConfig`."""
+    logs: dict[str, float] = {}
     vae_cfg = VAELossConfig(max_grad_norm=max_grad_norm)
-    video_cfg = dataclasses.replace(vae_cfg, motion_weight=motion_weight, edge_weight=edge_weight)
-    v = train_video_vae_step(models.video_vae, opts["video_vae"], frames, video_cfg, gen)
-    with torch.no_grad():
-        mel = logmel(wave)
-    audio_cfg = dataclasses.replace(vae_cfg, edge_weight=audio_edge_weight)
-    a = train_audio_vae_step(models.audio_vae, opts["audio_vae"], mel, audio_cfg, gen)
-    # the vocoder learns on 1 s crops: its receptive field is short and crops keep the STFT losses cheap
-    crop = min(wave.shape[-1], 16000)
-    voc = train_vocoder_step(models.vocoder, logmel, opts["vocoder"], wave[..., :crop],
-                             VocoderLossConfig(max_grad_norm=max_grad_norm))
-    return {"video_l1": v["l1"], "video_kl": v["kl"], "audio_l1": a["l1"], "vocoder": voc["loss"],
-            "vocoder_mel_l1": voc["mel_l1"]}
+    if "video_vae" in parts:
+        frames = video_to_model(batch["video"], device)
+        video_cfg = dataclasses.replace(vae_cfg, motion_weight=motion_weight, edge_weight=edge_weight)
+        v = train_video_vae_step(models.video_vae, opts["video_vae"], frames, video_cfg, gen)
+        logs |= {"video_l1": v["l1"], "video_kl": v["kl"]}
+    wave = batch["audio"].to(device, non_blocking=True)
+    if "audio_vae" in parts:
+        with torch.no_grad():
+            mel = logmel(wave)
+        audio_cfg = dataclasses.replace(vae_cfg, edge_weight=audio_edge_weight)
+        logs["audio_l1"] = train_audio_vae_step(models.audio_vae, opts["audio_vae"], mel, audio_cfg, gen)["l1"]
+    if "vocoder" in parts:
+        # the vocoder learns on 1 s crops: its receptive field is short and crops keep the STFT losses cheap
+        crop = min(wave.shape[-1], 16000)
+        voc = train_vocoder_step(models.vocoder, logmel, opts["vocoder"], wave[..., :crop],
+                                 VocoderLossConfig(max_grad_norm=max_grad_norm))
+        logs |= {"vocoder": voc["loss"], "vocoder_mel_l1": voc["mel_l1"]}
+    return logs
 
 
 @torch.no_grad()

@@ -21,10 +21,10 @@ import torch
 from torch.utils.data import DataLoader
 from tqdm import tqdm
 
-from phonofilm.models.system import System, save_system, system_preset
+from phonofilm.models.system import System, SystemConfig, save_system, system_preset
 from phonofilm.models.text import TextEncoder
 from phonofilm.train.batches import make_batches
-from phonofilm.train.config import StageConfig, TrainConfig
+from phonofilm.train.config import AUTOENCODERS, StageConfig, TrainConfig
 from phonofilm.train.distributed import Distributed, wrap
 from phonofilm.train.periodic_eval import periodic_eval
 from phonofilm.train.shortcut import shortcut_step
@@ -57,11 +57,17 @@ class Run:
     def device(self) -> torch.device:
         return self.dist.device
 
+    @property
+    def autoencoder_parts(self) -> tuple[str, ...]:
+        """The autoencoders the autoencoder stage trains: all of them, or after --init (a run with a
+        history) only the recipe's `retrain_autoencoders`."""
+        return self.cfg.retrain_autoencoders if self.history else AUTOENCODERS
+
     def meta(self) -> dict[str, Any]:
         return {"stage": self.stage, "step": self.step, "steps_done": self.steps_done, "eval": self.eval_scores,
                 "history": self.history,
                 "latent_stats": self.latent_stats, "wall_seconds": self.wall_seconds,
-                "config": self.cfg.to_dict()}
+                "config": self.cfg.to_dict(), "system": self.system.config.to_dict()}
 
     def save(self) -> None:
         """State for exact resume + an exported checkpoint (rank 0 only)."""
@@ -87,28 +93,30 @@ def _optimizer(module: torch.nn.Module, stage: StageConfig) -> torch.optim.Optim
 
 
 def _init_from(run: Run, checkpoint: Path) -> None:
-    """Start a fresh run from an exported checkpoint's weights: the stages after the autoencoders.
+    """Start a fresh run from an exported checkpoint's weights: the stages after the autoencoders, or
+    from the autoencoder stage when the recipe retrains some of them (`retrain_autoencoders`).
 
     A checkpoint without a transformer (autoencoders only, see `export_autoencoders`) starts the
-    transformer from scratch; one from before cameos starts its reference encoder from scratch.
+    transformer from scratch; one from before cameos starts its reference encoder from scratch. A video
+    VAE of another temporal factor than the recipe's is warm-started from the checkpoint's
+    (`models.video_vae.warm_start`), which only a recipe that retrains the video VAE may ask for.
     """
     from phonofilm.models.checkpoint import CheckpointError, load_checkpoint
-    from phonofilm.models.system import SystemConfig, history_row, load_modules
+    from phonofilm.models.system import history_row, load_modules
+    from phonofilm.models.video_vae import VideoVAE, warm_start
 
     ck = load_checkpoint(checkpoint)
     config, record = SystemConfig.from_dict(ck.config), ck.record
-    if config.preset != run.cfg.model:
-        raise ValueError(f"--init {checkpoint} is a {config.preset!r} model; config "
-                         f"{run.cfg.name!r} trains {run.cfg.model!r}")
-    theirs, ours = config.video_vae.temporal_factor, run.system.config.video_vae.temporal_factor
-    if theirs != ours:
-        raise ValueError(f"--init {checkpoint} does not fit config {run.cfg.name!r}: its video VAE has "
-                         f"temporal factor {theirs}, the config asks for {ours}")
+    new_factor = config.video_vae.temporal_factor != run.system.config.video_vae.temporal_factor
     try:
         has = load_modules(run.system, ck, checkpoint, absent_ok=("transformer",),
-                           new_prefixes=("reference_encoder.",))
+                           new_prefixes=("reference_encoder.",), skip=("video_vae",) if new_factor else ())
     except CheckpointError as e:
         raise ValueError(f"--init does not fit config {run.cfg.name!r}: {e}") from None
+    if new_factor:
+        old = VideoVAE(config.video_vae)
+        old.load_state_dict({k: v.float() for k, v in ck.state_dict("video_vae").items()})
+        warm_start(run.system.video_vae, old.to(run.device))
     vv, av = config.video_vae, config.audio_vae
     run.latent_stats = {"video": (vv.latent_mean, vv.latent_std), "audio": (av.latent_mean, av.latent_std)}
     run.system.with_latent_stats(run.latent_stats["video"], run.latent_stats["audio"])
@@ -122,6 +130,8 @@ def _init_from(run: Run, checkpoint: Path) -> None:
     more = run.cfg.transformer.steps > run.steps_done.get("transformer", 0)
     run.stage = "transformer" if more or run.cfg.distill.steps == 0 else "distill"
     run.step = 0 if run.stage == "distill" else run.steps_done.get("transformer", 0)
+    if run.cfg.retrain_autoencoders and run.cfg.autoencoders.steps > 0:
+        run.stage, run.step = "autoencoders", 0
 
 
 def export_autoencoders(checkpoint: Path, out: Path) -> Path:
@@ -133,29 +143,38 @@ def export_autoencoders(checkpoint: Path, out: Path) -> Path:
     return save_checkpoint(out, modules, ck.config, {**ck.record, "autoencoders_only": True})
 
 
-def _temporal_factor(cfg: TrainConfig, out: Path, init: Path | None) -> int | None:
-    """The video VAE's temporal factor for this run: the recipe's; else the one this run was started with
-    (its saved state); else `init`'s, so a recipe that continues a checkpoint fits its VAE."""
-    if cfg.temporal_factor is not None:
-        return cfg.temporal_factor
-    if has_state(out / "state"):
-        saved = json.loads((out / "state" / META).read_text())["config"].get("temporal_factor")
-        if saved is not None:
-            return int(saved)
-    if init is not None:  # the config alone: _init_from loads the tensors
-        from phonofilm.models.checkpoint import read_metadata
-        from phonofilm.models.video_vae import TEMPORAL_FACTOR
+def _system_config(cfg: TrainConfig, out: Path, init: Path | None) -> SystemConfig:
+    """The networks this run trains: those its saved state was started with; else `init`'s (at the
+    recipe's temporal factor, if it names one); else the recipe's preset."""
+    from phonofilm.models.checkpoint import read_metadata
 
-        return int(read_metadata(init)[0]["video_vae"].get("temporal_factor", TEMPORAL_FACTOR))
-    return None
+    if has_state(out / "state"):
+        meta = json.loads((out / "state" / META).read_text())
+        if "system" in meta:
+            return SystemConfig.from_dict(meta["system"])
+        return system_preset(cfg.model, meta["config"].get("temporal_factor"))  # a run from before "system"
+    if init is None:
+        return system_preset(cfg.model, cfg.temporal_factor)
+    config = SystemConfig.from_dict(read_metadata(init)[0])
+    if config.preset != cfg.model:
+        raise ValueError(f"--init {init} is a {config.preset!r} model; config {cfg.name!r} trains {cfg.model!r}")
+    theirs = config.video_vae.temporal_factor
+    if cfg.temporal_factor is None or cfg.temporal_factor == theirs:
+        return config
+    if "video_vae" not in cfg.retrain_autoencoders or cfg.autoencoders.steps == 0:
+        raise ValueError(f"--init {init} does not fit config {cfg.name!r}: its video VAE has temporal factor "
+                         f"{theirs}, the config asks for {cfg.temporal_factor} and does not retrain the video VAE "
+                         "(retrain_autoencoders)")
+    return config.with_temporal_factor(cfg.temporal_factor)
 
 
 def build_run(cfg: TrainConfig, out: Path, dist: Distributed, init: Path | None = None) -> Run:
     """Fresh models and optimizers; resumed from `out/state` when it exists, else from `init` if given."""
     torch.manual_seed(cfg.seed)
-    cfg = dataclasses.replace(cfg, temporal_factor=_temporal_factor(cfg, out, init))
-    system = System(system_preset(cfg.model, cfg.temporal_factor)).to(dist.device)
-    opts = {name: _optimizer(getattr(system, name), cfg.autoencoders) for name in ("video_vae", "audio_vae", "vocoder")}
+    config = _system_config(cfg, out, init)
+    cfg = dataclasses.replace(cfg, temporal_factor=config.video_vae.temporal_factor)
+    system = System(config).to(dist.device)
+    opts = {name: _optimizer(getattr(system, name), cfg.autoencoders) for name in AUTOENCODERS}
     opts["transformer"] = _optimizer(system.transformer, cfg.transformer)
     ema = {k: v.detach().clone().float() for k, v in system.transformer.state_dict().items()}
     gen = torch.Generator(dist.device).manual_seed(cfg.seed * 1_000_003 + dist.rank)
@@ -248,29 +267,33 @@ def _update_ema(ema: dict[str, torch.Tensor], module: torch.nn.Module, decay: fl
 
 
 def train_autoencoders(run: Run, progress: bool) -> None:
-    s = run.system
-    models = AutoencoderModels(*(wrap(getattr(s, n), run.dist) for n in ("video_vae", "audio_vae", "vocoder")))
-    for m in (s.video_vae, s.audio_vae, s.vocoder):
-        m.train().requires_grad_(True)
+    s, parts = run.system, run.autoencoder_parts
+    models = AutoencoderModels(*(wrap(getattr(s, n), run.dist) if n in parts else getattr(s, n)
+                                 for n in AUTOENCODERS))
+    for n in AUTOENCODERS:
+        getattr(s, n).train(n in parts).requires_grad_(n in parts)
 
     def step(batch: dict) -> dict[str, float]:
         return autoencoder_step(models, s.audio_vae.logmel, run.optimizers, batch, run.gen,
                                 run.cfg.autoencoders.max_grad_norm, run.device,
                                 run.cfg.video_motion_weight, run.cfg.video_edge_weight,
-                                run.cfg.audio_edge_weight)
+                                run.cfg.audio_edge_weight, parts)
 
-    _stage_loop(run, "autoencoders", run.cfg.autoencoders, step, ("video_vae", "audio_vae", "vocoder"),
-                run.cfg.data.autoencoder_frames, progress)
+    _stage_loop(run, "autoencoders", run.cfg.autoencoders, step, parts, run.cfg.data.autoencoder_frames, progress)
 
 
 def fit_latent_stats(run: Run) -> None:
+    """Per-channel latent statistics of the VAEs this run trained (a frozen VAE keeps its own)."""
     s = run.system
     for m in (s.video_vae, s.audio_vae, s.vocoder):
         m.eval().requires_grad_(False)
     it = _loader(run, run.cfg.transformer, None)
     video, audio = latent_statistics(s, [next(it) for _ in range(run.cfg.latent_stat_batches)], run.device)
-    run.latent_stats = {"video": video, "audio": audio}
-    s.with_latent_stats(video, audio)
+    kept = run.latent_stats or {}
+    parts = run.autoencoder_parts
+    run.latent_stats = {"video": video if "video_vae" in parts or not kept else kept["video"],
+                        "audio": audio if "audio_vae" in parts or not kept else kept["audio"]}
+    s.with_latent_stats(run.latent_stats["video"], run.latent_stats["audio"])
 
 
 def train_transformer(run: Run, progress: bool, stage: str = "transformer") -> None:
