@@ -152,6 +152,16 @@ TRAIN_PRESETS: MappingProxyType[str, TrainConfig] = MappingProxyType({
         video_motion_weight=4.0, video_edge_weight=0.5,
         precision="bf16", log_every=50, checkpoint_every=1000, ema_decay=0.998,
     ),
+    # a few more GPU minutes for a trained small model (`--init` it): what is left of a 15-minute lease after
+    # a first call — more flow matching for its transformer (2.25 min), then the few-step distillation again
+    "small-gpu-topup": _cfg(
+        name="small-gpu-topup", model="small",
+        data=DataConfig(num_workers=12, **_GPU_DATA),
+        autoencoders=StageConfig(steps=0, batch_size=24, lr=6e-4),
+        transformer=StageConfig(steps=100_000, batch_size=48, lr=3e-4, warmup=100, minutes=2.25, echo=4),
+        distill=StageConfig(steps=100_000, batch_size=48, lr=5e-5, warmup=50, minutes=0.75, echo=4),
+        precision="bf16", log_every=50, checkpoint_every=1000, ema_decay=0.998,
+    ),
     # continue a trained small model's transformer on a CPU for a fixed time (`--init CHECKPOINT`), e.g.
     # after its video VAE changed; the same data mix as the GPU runs, 2 s clips only
     "small-cpu-continue": _cfg(
