@@ -60,3 +60,28 @@ def test_init_packer_asks_for_what_it_needs(argv: list[str], monkeypatch: pytest
     monkeypatch.setattr(sys, "argv", ["devcarry_init.py", *argv])
     with pytest.raises(SystemExit):
         devcarry_init.main()
+
+
+def test_a_video_vae_of_another_temporal_factor_moves_between_systems(
+        tmp_path: Path, tiny_checkpoint: Path, tiny_checkpoint_2x: Path) -> None:
+    """extract_module keeps a VAE on its own; merge_modules puts it into a 4× system whose time base then
+    follows it, and says the transformer needs training; a VAE of another size is refused."""
+    import extract_module
+    import merge_modules
+
+    from phonofilm.models.system import System, save_system, system_preset
+
+    vae = extract_module.extract(tiny_checkpoint_2x, tmp_path / "vae-2x", "video_vae")
+    assert {k.split(".", 1)[0] for k in load_checkpoint(vae).tensors} == {"video_vae"}
+    merged = merge_modules.merge(tiny_checkpoint, tmp_path / "merged", {"video_vae": vae})
+    system, record = load_system(merged)
+    donor, base = load_checkpoint(tiny_checkpoint_2x), load_checkpoint(tiny_checkpoint)
+    assert system.config.video_vae.temporal_factor == 2 and system.config.transformer.video_latent_rate == 8.0
+    after = load_checkpoint(merged)
+    assert after.config["video_vae"] == donor.config["video_vae"]  # latent statistics included
+    assert all(torch.equal(after.tensors[k], v) for k, v in donor.tensors.items() if k.startswith("video_vae."))
+    assert all(torch.equal(after.tensors[k], v) for k, v in base.tensors.items() if k.startswith("transformer."))
+    assert "transformer" in record["needs_training"] and record["merged_from"]["video_vae"] == str(vae)
+    other = save_system(tmp_path / "small", System(system_preset("small", 2)), {})
+    with pytest.raises(ValueError, match="more than its temporal factor"):
+        merge_modules.merge(tiny_checkpoint, tmp_path / "bad", {"video_vae": other})

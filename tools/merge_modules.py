@@ -6,17 +6,49 @@ Usage: python tools/merge_modules.py BASE OUT MODULE=CHECKPOINT [MODULE=CHECKPOI
 Decoder fine-tunes (`python -m phonofilm.train.decoders`) leave the latent space alone, so two of them
 run side by side from one checkpoint combine safely; the module's config must match in both, and the
 donor's record of its own tuning (`decoders`) and history come along in the merged record.
+
+One exception: a video VAE of another temporal factor (e.g. `video_vae=checkpoints/video-vae-2x`) may
+replace BASE's. The system's video time base follows it, and since BASE's transformer learned other
+latents the record says so (`needs_training`): such a checkpoint is a start for `phonofilm train --init`
+(docs/training.md), not a model to generate with.
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import sys
 from pathlib import Path
 
 from phonofilm.models.checkpoint import load_checkpoint
-from phonofilm.models.system import MODULES, load_system, save_system, system_from_checkpoint
+from phonofilm.models.system import (
+    MODULES,
+    System,
+    SystemConfig,
+    load_modules,
+    save_system,
+    system_from_checkpoint,
+)
 from phonofilm.train.decoders import MODULE_OF
+
+
+def _with_video_vae(system: System, donor: System) -> System:
+    """`system` with `donor`'s video VAE config (another temporal factor, its own latent statistics)."""
+    config = system.config.with_temporal_factor(donor.config.video_vae.temporal_factor)
+    config = dataclasses.replace(config, video_vae=donor.config.video_vae)
+    out = System(config)
+    for name in MODULES:
+        if name != "video_vae":
+            getattr(out, name).load_state_dict(getattr(system, name).state_dict())
+    return out
+
+
+def _donor(path: Path, module: str) -> tuple[System, dict]:
+    """The networks of checkpoint `path` with `module` loaded (a donor may hold that module alone)."""
+    ck = load_checkpoint(path)
+    donor = System(SystemConfig.from_dict(ck.config))
+    load_modules(donor, ck, path, absent_ok=tuple(m for m in MODULES if m != module))
+    return donor, ck.record
 
 
 def merge(base: Path, out: Path, donors: dict[str, Path]) -> Path:
@@ -24,8 +56,16 @@ def merge(base: Path, out: Path, donors: dict[str, Path]) -> Path:
     system, record = system_from_checkpoint(ck, base), ck.record
     merged = {**record, "decoders": dict(record.get("decoders", {})), "merged_from": {"base": str(base)}}
     for module, path in donors.items():
-        donor, donor_record = load_system(path)
-        if donor.config.to_dict()[module] != system.config.to_dict()[module]:
+        donor, donor_record = _donor(path, module)
+        theirs, ours = donor.config.to_dict()[module], system.config.to_dict()[module]
+        if module == "video_vae" and theirs["temporal_factor"] != ours["temporal_factor"]:
+            same = {k: v for k, v in theirs.items() if k not in ("temporal_factor", "latent_mean", "latent_std")}
+            if same != {k: ours[k] for k in same}:
+                raise ValueError(f"video_vae of {path} differs from {base}'s in more than its temporal factor")
+            system = _with_video_vae(system, donor)
+            merged["needs_training"] = (f"transformer: trained on {ours['temporal_factor']}x video latents, now "
+                                        f"{theirs['temporal_factor']}x; continue it with phonofilm train --init")
+        elif theirs != ours:
             raise ValueError(f"{module} of {path} has another config than {base}'s; only like modules merge")
         getattr(system, module).load_state_dict(getattr(donor, module).state_dict())
         merged["merged_from"][module] = str(path)
