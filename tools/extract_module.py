@@ -23,19 +23,18 @@ def extract(checkpoint: Path, out: Path, module: str) -> Path:
     return save_checkpoint(out, {module: ck.state_dict(module)}, ck.config, record)
 
 
-def main() -> int:
+def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("checkpoint", type=Path)
     ap.add_argument("out", type=Path)
     ap.add_argument("module", choices=MODULES)
     args = ap.parse_args()
     try:
-        print(extract(args.checkpoint, args.out, args.module))
+        out = extract(args.checkpoint, args.out, args.module)
     except (CheckpointError, FileNotFoundError) as e:
-        print(f"error: {e}", file=sys.stderr)
-        return 2
-    return 0
+        sys.exit(f"error: {e}")  # exit status 1, the reason on stderr
+    print(out)
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    main()
