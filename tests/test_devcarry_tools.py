@@ -71,7 +71,7 @@ def test_a_video_vae_of_another_temporal_factor_moves_between_systems(
 
     from phonofilm.models.system import System, save_system, system_preset
 
-    vae = extract_module.extract(tiny_checkpoint_2x, tmp_path / "vae-2x", "video_vae")
+    vae = extract_module.extract(tiny_checkpoint_2x, tmp_path / "vae-2x", ("video_vae",))
     assert {k.split(".", 1)[0] for k in load_checkpoint(vae).tensors} == {"video_vae"}
     merged = merge_modules.merge(tiny_checkpoint, tmp_path / "merged", {"video_vae": vae})
     system, record = load_system(merged)
@@ -82,6 +82,17 @@ def test_a_video_vae_of_another_temporal_factor_moves_between_systems(
     assert all(torch.equal(after.tensors[k], v) for k, v in donor.tensors.items() if k.startswith("video_vae."))
     assert all(torch.equal(after.tensors[k], v) for k, v in base.tensors.items() if k.startswith("transformer."))
     assert "transformer" in record["needs_training"] and record["merged_from"]["video_vae"] == str(vae)
+    from phonofilm.models.checkpoint import save_checkpoint
+
+    trained = save_checkpoint(tmp_path / "trained-2x", {m: donor.state_dict(m) for m in ("video_vae", "transformer")},
+                              donor.config, {"train_config": "trained-2x", "steps": {"transformer": 7}})
+    both = extract_module.extract(trained, tmp_path / "both-2x", ("video_vae", "transformer"))
+    _, record = load_system(merge_modules.merge(tiny_checkpoint, tmp_path / "whole",
+                                                {"video_vae": both, "transformer": both}))
+    assert "needs_training" not in record  # the transformer came with its video VAE's time base
+    assert record["train_config"] == "trained-2x" and record["steps"] == {"transformer": 7}  # its record
+    assert all(torch.equal(load_checkpoint(tmp_path / "whole").tensors[k], v) for k, v in donor.tensors.items()
+               if k.startswith("transformer."))
     other = save_system(tmp_path / "small", System(system_preset("small", 2)), {})
     with pytest.raises(ValueError, match="more than its temporal factor"):
         merge_modules.merge(tiny_checkpoint, tmp_path / "bad", {"video_vae": other})

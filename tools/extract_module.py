@@ -1,10 +1,10 @@
-"""Save one module of a checkpoint as a checkpoint of its own (full config and record, that module's
-weights only), e.g. a GPU-trained video VAE kept in the repo for the next run:
+"""Save some modules of a checkpoint as a checkpoint of their own (full config and record, those
+modules' weights only), e.g. GPU-trained parts kept in the repo for the next run:
 
-Usage: python tools/extract_module.py CHECKPOINT OUT MODULE
-  e.g. python tools/extract_module.py runs/2x checkpoints/video-vae-2x video_vae
+Usage: python tools/extract_module.py CHECKPOINT OUT MODULE [MODULE ...]
+  e.g. python tools/extract_module.py runs/2x checkpoints/system-2x video_vae transformer
 
-`tools/merge_modules.py BASE NEW video_vae=OUT` puts it back into a whole system.
+`tools/merge_modules.py BASE NEW video_vae=OUT transformer=OUT` puts them back into a whole system.
 """
 
 from __future__ import annotations
@@ -17,20 +17,20 @@ from phonofilm.models.checkpoint import CheckpointError, load_checkpoint, save_c
 from phonofilm.models.system import MODULES
 
 
-def extract(checkpoint: Path, out: Path, module: str) -> Path:
+def extract(checkpoint: Path, out: Path, modules: tuple[str, ...]) -> Path:
     ck = load_checkpoint(checkpoint)
-    record = {**ck.record, "extracted": {"module": module, "from": str(checkpoint)}}
-    return save_checkpoint(out, {module: ck.state_dict(module)}, ck.config, record)
+    record = {**ck.record, "extracted": {"modules": list(modules), "from": str(checkpoint)}}
+    return save_checkpoint(out, {m: ck.state_dict(m) for m in modules}, ck.config, record)
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("checkpoint", type=Path)
     ap.add_argument("out", type=Path)
-    ap.add_argument("module", choices=MODULES)
+    ap.add_argument("modules", nargs="+", choices=MODULES)
     args = ap.parse_args()
     try:
-        out = extract(args.checkpoint, args.out, args.module)
+        out = extract(args.checkpoint, args.out, tuple(args.modules))
     except (CheckpointError, FileNotFoundError) as e:
         sys.exit(f"error: {e}")  # exit status 1, the reason on stderr
     print(out)

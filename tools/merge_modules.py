@@ -7,10 +7,11 @@ Decoder fine-tunes (`python -m phonofilm.train.decoders`) leave the latent space
 run side by side from one checkpoint combine safely; the module's config must match in both, and the
 donor's record of its own tuning (`decoders`) and history come along in the merged record.
 
-One exception: a video VAE of another temporal factor (e.g. `video_vae=checkpoints/video-vae-2x`) may
+One exception: a video VAE of another temporal factor (e.g. `video_vae=checkpoints/system-2x`) may
 replace BASE's. The system's video time base follows it, and since BASE's transformer learned other
-latents the record says so (`needs_training`): such a checkpoint is a start for `phonofilm train --init`
-(docs/training.md), not a model to generate with.
+latents the record says so (`needs_training`) — unless a transformer of that time base is merged after
+it (`transformer=checkpoints/system-2x`). A checkpoint that needs training is a start for `phonofilm
+train --init` (docs/training.md), not a model to generate with.
 """
 
 from __future__ import annotations
@@ -43,6 +44,10 @@ def _with_video_vae(system: System, donor: System) -> System:
     return out
 
 
+TRAINING_KEYS = ("train_config", "recipe", "steps", "few_step", "stage", "data", "hardware", "wall_seconds",
+                 "torch", "eval", "history")
+
+
 def _donor(path: Path, module: str) -> tuple[System, dict]:
     """The networks of checkpoint `path` with `module` loaded (a donor may hold that module alone)."""
     ck = load_checkpoint(path)
@@ -67,6 +72,9 @@ def merge(base: Path, out: Path, donors: dict[str, Path]) -> Path:
                                         f"{theirs['temporal_factor']}x; continue it with phonofilm train --init")
         elif theirs != ours:
             raise ValueError(f"{module} of {path} has another config than {base}'s; only like modules merge")
+        elif module == "transformer":  # its training record is the donor's (steps, few-step, history)
+            merged.pop("needs_training", None)  # trained on this video VAE's time base
+            merged.update({k: donor_record[k] for k in TRAINING_KEYS if k in donor_record})
         getattr(system, module).load_state_dict(getattr(donor, module).state_dict())
         merged["merged_from"][module] = str(path)
         tuned = donor_record.get("decoders", {})
