@@ -64,8 +64,7 @@ def merge(base: Path, out: Path, donors: dict[str, Path]) -> Path:
         donor, donor_record = _donor(path, module)
         theirs, ours = donor.config.to_dict()[module], system.config.to_dict()[module]
         if module == "video_vae" and theirs["temporal_factor"] != ours["temporal_factor"]:
-            same = {k: v for k, v in theirs.items() if k not in ("temporal_factor", "latent_mean", "latent_std")}
-            if same != {k: ours[k] for k in same}:
+            if donor.config.video_vae.architecture() != system.config.video_vae.architecture():
                 raise ValueError(f"video_vae of {path} differs from {base}'s in more than its temporal factor")
             system = _with_video_vae(system, donor)
             merged["needs_training"] = (f"transformer: trained on {ours['temporal_factor']}x video latents, now "

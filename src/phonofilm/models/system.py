@@ -96,15 +96,14 @@ def system_preset(name: str, temporal_factor: int | None = None) -> SystemConfig
     if name not in VIDEO_VAE_PRESETS:
         raise ValueError(f"unknown model preset {name!r}; choose one of {sorted(VIDEO_VAE_PRESETS)}")
     video, audio = VIDEO_VAE_PRESETS[name], AUDIO_VAE_PRESETS[name]
-    if temporal_factor is not None:
-        video = dataclasses.replace(video, temporal_factor=temporal_factor)
     transformer = dataclasses.replace(
         transformer_preset(name),
         video_channels=video.latent_channels,
         audio_channels=audio.latent_channels,
         video_latent_rate=FPS / video.temporal_factor,
     )
-    return SystemConfig(name, video, audio, VOCODER_PRESETS[name], transformer)
+    config = SystemConfig(name, video, audio, VOCODER_PRESETS[name], transformer)
+    return config if temporal_factor is None else config.with_temporal_factor(temporal_factor)
 
 
 class System(nn.Module):

@@ -75,6 +75,11 @@ class VideoVAEConfig:
             width // SPATIAL_FACTOR,
         )
 
+    def architecture(self) -> VideoVAEConfig:
+        """This config without its temporal factor and latent statistics: what must match for one VAE's
+        weights to serve another (`warm_start`, `tools/merge_modules.py`)."""
+        return dataclasses.replace(self, temporal_factor=TEMPORAL_FACTOR, latent_mean=0.0, latent_std=1.0)
+
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form for checkpoint metadata."""
         return dataclasses.asdict(self)
@@ -238,11 +243,7 @@ def warm_start(target: VideoVAE, source: VideoVAE) -> None:
     upsampling conv that no longer doubles time keeps the sub-pixel kernels of the later of its two
     frames; every other weight has the same shape in both and is copied as it is."""
     s, t = source.config.temporal_factor, target.config.temporal_factor
-
-    def shape(c: VideoVAEConfig) -> VideoVAEConfig:  # the architecture, not the latent statistics
-        return dataclasses.replace(c, temporal_factor=t, latent_mean=0.0, latent_std=1.0)
-
-    if t > s or shape(source.config) != shape(target.config):
+    if t > s or source.config.architecture() != target.config.architecture():
         raise ValueError(f"a video VAE with temporal factor {t} cannot start from one with {s} "
                          "(only a smaller factor, everything else alike)")
     src = source.state_dict()

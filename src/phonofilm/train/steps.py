@@ -64,6 +64,8 @@ def autoencoder_step(models: AutoencoderModels, logmel: torch.nn.Module, opts: d
         video_cfg = dataclasses.replace(vae_cfg, motion_weight=motion_weight, edge_weight=edge_weight)
         v = train_video_vae_step(models.video_vae, opts["video_vae"], frames, video_cfg, gen)
         logs |= {"video_l1": v["l1"], "video_kl": v["kl"]}
+    if "audio_vae" not in parts and "vocoder" not in parts:
+        return logs  # no sound to move to the device
     wave = batch["audio"].to(device, non_blocking=True)
     if "audio_vae" in parts:
         with torch.no_grad():
