@@ -28,8 +28,12 @@ MAX_WIDTH = 384  # the background is searched at most this wide (an eye must sta
 LUMA = np.array([0.299, 0.587, 0.114])
 WHITE_MIN = 150.0  # every channel of a sclera pixel is at least this (shading, grade and blur included)
 WHITE_SPREAD = 70.0  # ... and its channels differ by at most this (white, not a pale colour)
-SCLERA_MIN, SCLERA_SPREAD = 180.0, 35.0  # the whitest pixel of an eye: every channel ≥, spread ≤
+SCLERA_MIN, SCLERA_SPREAD = (
+    170.0,
+    60.0,
+)  # the whitest pixel of an eye: every channel ≥, spread ≤ (after 4:2:0)
 BRIGHTEST = 10.0  # inside a big white blob, sclera is within this (luma) of its brightest pixel
+EYE_CONTRAST = 20.0  # an eye's whitest pixel is this much lighter (luma) than the median around it
 PUPIL_RATIO = 0.45  # a pupil pixel's luma is at most this fraction of its sclera's brightest
 MAX_EYE_FRACTION = 0.09  # an eye is at most this fraction of the picture height across (close-ups)
 EYE_SPACING = (1.8, 5.5)  # eye centre distance in eye radii (the world's faces: 2.5–3.5)
@@ -140,6 +144,8 @@ def _eye(sl: tuple[slice, slice], img: np.ndarray, luma: np.ndarray, largest: in
     ]
     if grown.min() > PUPIL_RATIO * luma[sl].max():
         return None  # a white dot without a pupil: a highlight, a tile, a star
+    if luma[sl].max() - np.median(grown) < EYE_CONTRAST:
+        return None  # barely lighter than what surrounds it: pale sky by an outline, not an eye on a body
     return Eye(0.5 * (sl[1].start + sl[1].stop), 0.5 * (sl[0].start + sl[0].stop), 0.5 * max(eh, ew), sl)
 
 
@@ -173,6 +179,8 @@ def find_characters(background: np.ndarray, shot: int = 0) -> list[CharacterView
     standout = _standout(img)
     out: list[CharacterView] = []
     for left, right in pair_eyes(find_eyes(img)):
+        if any(_inside(e, o.box, f) for e in (left, right) for o in out):
+            continue  # an eye of a body already found (or a spot on it) does not make another face
         found = _body(lab, standout, left, right)
         if found is None:
             continue
@@ -188,6 +196,10 @@ def find_characters(background: np.ndarray, shot: int = 0) -> list[CharacterView
         palette = counts / counts.sum()
         out.append(CharacterView(shot, box, NAMES[int(np.argmax(palette))], palette, (y1 - y0) / (x1 - x0)))
     return out
+
+
+def _inside(eye: Eye, box: tuple[int, int, int, int], f: int) -> bool:
+    return box[0] <= eye.x * f < box[2] and box[1] <= eye.y * f < box[3]
 
 
 def _overlap(a: tuple[int, int, int, int], b: tuple[int, int, int, int]) -> float:
