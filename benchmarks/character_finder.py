@@ -2,9 +2,9 @@
 world's ground-truth boxes, per style, on clips the benchmark never uses.
 
 Each clip is a world scene from a training seed (7.2·10⁸ on: no benchmark prompt, and none the finder
-was tuned on), rendered at the
-eval's size (256×144), written to mp4 and decoded back like every clip `phonofilm eval` scores. One in
-three has a speaking character asked for, one in three has none, the rest are as the world draws them.
+was tuned on), rendered at the eval's size (256×144), written to mp4 and decoded back like every clip
+`phonofilm eval` scores. One in three has a speaking character asked for, one in three has none, the
+rest are as the world draws them.
 In every still shot the eval searches, a ground-truth character (on screen in at least half the shot's
 frames) is found when a found character's box centre falls in its median box; a found character
 matching none is a false positive. The found body's colour is checked against the character's too.
