@@ -42,6 +42,7 @@ BODY_COLOUR_DISTANCE = 22.0  # ΔE (Lab) within which a pixel shares the body's 
 BODY_COLOUR_SHARE = 0.08  # at least this share of a body has the colour beside its eyes (shading, cel
 # bands, stripes, spots and outlines take much of the rest; a hoop and its net, under this)
 SCLERA_OVER_BODY = 6.0  # L* by which the eyes are lighter than the body
+WALL_SHARE = 1.0  # a body pixel is nearer its colour than this share of the way to the wall beside it
 
 
 @dataclass(frozen=True)
@@ -231,7 +232,10 @@ def _body(lab: np.ndarray, standout: np.ndarray, left: Eye, right: Eye
     colour = _body_colour(lab, left, right)
     if colour is None or max(lab[e.box][..., 0].max() for e in (left, right)) - colour[0] < SCLERA_OVER_BODY:
         return None  # no body beside the eyes, or white on white: tiles, clouds, a net
-    near = np.linalg.norm(lab[y0:y1, x0:x1] - colour, axis=-1) < BODY_COLOUR_DISTANCE
+    # a body the colour of the wall behind it: only pixels nearer the body's colour than the wall's count
+    rows = slice(max(0, int(cy - r)), min(h, int(np.ceil(cy + r)) + 1))
+    wall = min(float(np.linalg.norm(np.median(lab[rows, x], axis=0) - colour)) for x in (x0, x1 - 1))
+    near = np.linalg.norm(lab[y0:y1, x0:x1] - colour, axis=-1) < min(BODY_COLOUR_DISTANCE, WALL_SHARE * wall)
     mask = ndimage.binary_closing(near | standout[y0:y1, x0:x1], np.ones((3, 3)))
     for e in (left, right):
         mask[e.box[0].start - y0 : e.box[0].stop - y0, e.box[1].start - x0 : e.box[1].stop - x0] = True
