@@ -11,7 +11,7 @@ that either carry the colour beside the eyes or stand out from their row's backd
 skies change little along a row), holes (pattern, mouth) filled; it must carry that colour in part,
 hold the eyes in its upper half near its middle, and be narrower than the frame.
 
-Measured against the world's ground-truth boxes (`benchmarks/perception.py`, docs/eval.md): a smudge
+Measured against the world's ground-truth boxes (`benchmarks/character_finder.py`, docs/eval.md): a smudge
 with the right body shape is not a character unless it has eyes.
 """
 
