@@ -32,13 +32,13 @@ from scipy.ndimage import convolve, laplace
 from scipy.signal import resample_poly
 
 from phonofilm.eval.perception.audio import detect_onsets, mel_filterbank, stft_magnitude, to_mono
+from phonofilm.eval.perception.colour import LUMA
 from phonofilm.world.clip import Clip
 
 FEATURE_FPS = 12.0
 FEATURE_SIZE = (64, 64)  # (height, width)
 AUDIO_RATE = 16000
 N_MELS = 40
-_LUMA = np.array([0.299, 0.587, 0.114])
 _SOBEL_X = np.array([[1, 0, -1], [2, 0, -2], [1, 0, -1]], dtype=np.float64) / 8.0
 _GRID = 4
 
@@ -125,7 +125,7 @@ def _change_jumps(diff: np.ndarray) -> np.ndarray:
 def video_features(clip: Clip) -> np.ndarray:
     """The clip's video feature vector [VIDEO_DIM] (see the module docstring)."""
     video = resample_video(clip.frames, clip.fps)
-    luma = video @ _LUMA  # [T, H, W]
+    luma = video @ LUMA  # [T, H, W]
     gx, gy = _gradients(luma)
     structure = _structure(luma, gx, gy)  # [T, 11]: 2 magnitudes, 8 shares, 1 magnitude
     motion = _motion(luma, gx, gy)  # [T-1, 15]: 2 magnitudes, 3 magnitudes, 8 shares, 2 magnitudes

@@ -6,13 +6,13 @@ inside a larger white patch, its whitest part) with a dark pupil in or just besi
 such eyes of one size, side by side at one height, as far apart as the world's faces set them (2.5–3.5
 eye radii between centres). The eyes also give the scale: an eye's radius is 7–8.5 % of the
 character's height, so the body is looked for only inside the frame a character with those eyes can
-fill. There the body is the connected patch around the eyes of pixels
-that either carry the colour beside the eyes or stand out from their row's backdrop (walls, floors and
-skies change little along a row), holes (pattern, mouth) filled; it must carry that colour in part,
-hold the eyes in its upper half near its middle, and be narrower than the frame.
+fill. There the body is the connected patch around the eyes of pixels that either carry the colour
+beside the eyes or stand out from their row's backdrop (walls, floors and skies change little along a
+row), holes (pattern, mouth) filled; it must carry that colour in part, hold the eyes in its upper half
+near its middle, and be narrower than the frame.
 
-Measured against the world's ground-truth boxes (`benchmarks/character_finder.py`, docs/eval.md): a smudge
-with the right body shape is not a character unless it has eyes.
+Measured against the world's ground-truth boxes (`benchmarks/character_finder.py`, docs/eval.md): a
+smudge with the right body shape is not a character unless it has eyes.
 """
 
 from __future__ import annotations
@@ -22,16 +22,13 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import ndimage
 
-from phonofilm.eval.perception.colour import NAMES, name_pixels, srgb_to_lab
+from phonofilm.eval.perception.colour import LUMA, NAMES, name_pixels, srgb_to_lab
 
 MAX_WIDTH = 384  # the background is searched at most this wide (an eye must stay a few pixels across)
-LUMA = np.array([0.299, 0.587, 0.114])
 WHITE_MIN = 150.0  # every channel of a sclera pixel is at least this (shading, grade and blur included)
 WHITE_SPREAD = 70.0  # ... and its channels differ by at most this (white, not a pale colour)
-SCLERA_MIN, SCLERA_SPREAD = (
-    170.0,
-    60.0,
-)  # the whitest pixel of an eye: every channel ≥, spread ≤ (after 4:2:0)
+SCLERA_MIN = 170.0  # the whitest pixel of an eye has every channel at least this (after 4:2:0 chroma) ...
+SCLERA_SPREAD = 60.0  # ... and its channels differ by at most this
 BRIGHTEST = 10.0  # inside a big white blob, sclera is within this (luma) of its brightest pixel
 EYE_CONTRAST = 20.0  # an eye's whitest pixel is this much lighter (luma) than the median around it
 PUPIL_RATIO = 0.45  # a pupil pixel's luma is at most this fraction of its sclera's brightest
@@ -175,11 +172,13 @@ def pair_eyes(eyes: list[Eye]) -> list[tuple[Eye, Eye]]:
 def find_characters(background: np.ndarray, shot: int = 0) -> list[CharacterView]:
     """Characters standing in a shot's background image [h, w, 3]: one per face with a body around it."""
     img, f = _downsample(background)
+    faces = pair_eyes(find_eyes(img))
+    if not faces:
+        return []  # the common case in generated clips: the whole-picture colour work below is skipped
     lab = srgb_to_lab(img)
-    names = name_pixels(img.reshape(-1, 3))[0].reshape(img.shape[:2])
     standout = _standout(img)
     out: list[CharacterView] = []
-    for left, right in pair_eyes(find_eyes(img)):
+    for left, right in faces:
         if any(_inside(e, o.box, f) for e in (left, right) for o in out):
             continue  # an eye of a body already found (or a spot on it) does not make another face
         found = _body(lab, standout, left, right)
@@ -191,9 +190,8 @@ def find_characters(background: np.ndarray, shot: int = 0) -> list[CharacterView
         box = (x0 * f, y0 * f, x1 * f, y1 * f)
         if any(_overlap(box, o.box) > 0.5 for o in out):
             continue  # the same body found again from a worse-aligned pair (spots, a pupil's glint)
-        counts = np.bincount(
-            names[oy : oy + body.shape[0], ox : ox + body.shape[1]][body], minlength=len(NAMES)
-        )
+        names = name_pixels(img[oy : oy + body.shape[0], ox : ox + body.shape[1]][body])[0]
+        counts = np.bincount(names, minlength=len(NAMES))
         palette = counts / counts.sum()
         out.append(CharacterView(shot, box, NAMES[int(np.argmax(palette))], palette, (y1 - y0) / (x1 - x0)))
     return out

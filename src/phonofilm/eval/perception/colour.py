@@ -18,6 +18,7 @@ from phonofilm.world.render.styles import STYLE_SPECS, adjust, grade
 from phonofilm.world.scene import COLORS
 
 NAMES: tuple[str, ...] = tuple(COLORS)
+LUMA = np.array([0.299, 0.587, 0.114])  # Rec. 601 luma weights of sRGB 0..255
 SHADES = np.linspace(0.5, 1.4, 10)
 # (towards colour, amount): plain, metal (greyer), glass (lighter)
 MATERIAL_TINTS = ((None, 0.0), ((150.0, 152.0, 158.0), 0.28), ((255.0, 255.0, 255.0), 0.3))
@@ -108,7 +109,7 @@ def vote_colour(pixels: np.ndarray, weights: np.ndarray, background: np.ndarray 
         pick = np.linspace(0, len(pixels) - 1, MAX_VOTERS).astype(int)
         pixels, weights = pixels[pick], weights[pick]
         background = None if background is None else background[pick]
-    dark = pixels @ np.array([0.299, 0.587, 0.114]) < OUTLINE_LUMA
+    dark = pixels @ LUMA < OUTLINE_LUMA
     keep = ~dark if (~dark).sum() >= 0.4 * len(pixels) else np.ones(len(pixels), bool)
     bg = None if background is None else background[keep]
     idx, dist = name_pixels(pixels[keep], bg)

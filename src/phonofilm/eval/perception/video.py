@@ -18,9 +18,7 @@ import torch
 import torch.nn.functional as F
 from scipy import ndimage
 
-from phonofilm.eval.perception.colour import NAMES, name_pixels, vote_colour
-
-LUMA = np.array([0.299, 0.587, 0.114])
+from phonofilm.eval.perception.colour import LUMA, NAMES, name_pixels, vote_colour
 
 
 @dataclass(frozen=True)
