@@ -104,6 +104,10 @@ def main() -> None:
     )
     ap.add_argument("--out", type=Path, default=Path("benchmarks/results/character_finder.json"))
     args = ap.parse_args()
+    if args.clips < 1:
+        ap.error(f"--clips must be at least 1, got {args.clips}")
+    if not 0 <= args.seed <= 1_000_000_000 - args.clips:
+        ap.error(f"--seed must keep every clip on the training side (0 … 10^9 - clips), got {args.seed}")
     from phonofilm.world.make import make_clip
 
     per_style: dict[str, dict] = defaultdict(lambda: {"tp": 0, "fp": 0, "fn": 0, "colour_ok": 0})
