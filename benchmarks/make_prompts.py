@@ -1,7 +1,9 @@
 """Write the benchmark prompt suites: benchmarks/prompts/<capability>.jsonl (≥ 200 prompts in all).
 
 Seeds: training data uses world seeds < 10^9; benchmark seeds start at 2·10^9 (BENCHMARK_SEED_BASE),
-one block of 10^5 per capability, so no benchmark scene is ever a training scene.
+one block of 10^5 per capability, so no benchmark scene is ever a training scene. `--split validation`
+writes the same suites from seeds at 1.5·10^9 (VALIDATION_SEED_BASE) into benchmarks/prompts-validation:
+settings such as guidance scales are chosen there (`benchmarks/guidance.py`), never on the benchmark.
 
 Each line: {"id", "capability", "prompt", "seed", "seconds", "width", "height", "fps", "sample_rate",
 "target": the prompt's parsed PromptTarget, "scene": the world scene that realises it} plus, for cameos,
@@ -9,7 +11,7 @@ Each line: {"id", "capability", "prompt", "seed", "seconds", "width", "height", 
 (the given image is the first frame of the scene's world render). The prompt is the world's own caption
 of the scene, so rendering "scene" gives the ground-truth clip for "prompt".
 
-Usage: python benchmarks/make_prompts.py [--out benchmarks/prompts]
+Usage: python benchmarks/make_prompts.py [--split benchmark|validation] [--out DIR]
 """
 
 from __future__ import annotations
@@ -28,6 +30,8 @@ from phonofilm.world.sampler import sample_scene
 from phonofilm.world.scene import AMBIENCES, STYLES, Scene, to_jsonable
 
 BENCHMARK_SEED_BASE = 2_000_000_000
+VALIDATION_SEED_BASE = 1_500_000_000  # for tuning; never trained on, never the benchmark
+SPLITS = {"benchmark": (BENCHMARK_SEED_BASE, "prompts"), "validation": (VALIDATION_SEED_BASE, "prompts-validation")}
 TRAINING_SEED_LIMIT = 1_000_000_000
 LINES = ("Did you hear that?", "Watch this one!", "Hello there, my friend.", "That was loud.",
          "Here it comes!", "Look at it go!", "Not bad at all.", "Try it again.")  # fmt: skip
@@ -95,10 +99,11 @@ def _described(scene: Scene) -> str:
     return caption(scene, simulate(scene).events)
 
 
-def make_line(capability: str, index: int, block: int) -> dict:
-    """One benchmark prompt of `capability` (index within it; block = the capability's seed block)."""
+def make_line(capability: str, index: int, block: int, base: int = BENCHMARK_SEED_BASE) -> dict:
+    """One prompt of `capability` (index within it; block = the capability's seed block; base = the
+    split's first seed)."""
     _, fixed_for, render = CAPABILITIES[capability]
-    seed = BENCHMARK_SEED_BASE + block * 100_000 + index
+    seed = base + block * 100_000 + index
     rng = np.random.default_rng(seed)
     fixed = fixed_for(rng, index)
     scene = sample_scene(seed, duration=render["seconds"], **fixed)
@@ -121,12 +126,12 @@ def make_line(capability: str, index: int, block: int) -> dict:
     return line
 
 
-def write_suites(out: Path) -> dict[str, int]:
+def write_suites(out: Path, base: int = BENCHMARK_SEED_BASE) -> dict[str, int]:
     """Write every capability's jsonl under `out`; returns prompts per capability."""
     out.mkdir(parents=True, exist_ok=True)
     counts = {}
     for block, (capability, (n, _, _)) in enumerate(CAPABILITIES.items()):
-        lines = [make_line(capability, i, block) for i in range(n)]
+        lines = [make_line(capability, i, block, base) for i in range(n)]
         (out / f"{capability}.jsonl").write_text("".join(json.dumps(x) + "\n" for x in lines))
         counts[capability] = n
     return counts
@@ -134,10 +139,13 @@ def write_suites(out: Path) -> dict[str, int]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--out", type=Path, default=Path(__file__).parent / "prompts")
+    parser.add_argument("--split", choices=sorted(SPLITS), default="benchmark")
+    parser.add_argument("--out", type=Path, default=None, help="default: benchmarks/<the split's folder>")
     args = parser.parse_args()
-    counts = write_suites(args.out)
-    print(f"wrote {sum(counts.values())} prompts to {args.out}: {counts}")
+    base, folder = SPLITS[args.split]
+    out = args.out or Path(__file__).parent / folder
+    counts = write_suites(out, base)
+    print(f"wrote {sum(counts.values())} {args.split} prompts to {out}: {counts}")
 
 
 if __name__ == "__main__":

@@ -38,6 +38,19 @@ def test_each_line_carries_its_parsed_target_and_a_scene_that_realises_it() -> N
         assert first["scene"]["seed"] == first["seed"]
 
 
+def test_validation_split_has_the_same_suites_on_seeds_of_its_own() -> None:
+    root = PROMPTS_DIR.parent / "prompts-validation"
+    val, bench = load_suite("all", root), load_suite("all")
+    assert [p.capability for p in val] == [p.capability for p in bench]
+    assert all(make_prompts.VALIDATION_SEED_BASE <= p.seed < 1_900_000_000 for p in val)  # below cameo recordings
+    assert not {p.seed for p in val} & {p.seed for p in bench}
+    assert sum(a.prompt != b.prompt for a, b in zip(val, bench, strict=True)) > 0.9 * len(val)
+    for block, cap in enumerate(make_prompts.CAPABILITIES):
+        line = make_prompts.make_line(cap, 1, block, make_prompts.VALIDATION_SEED_BASE)
+        on_disk = json.loads((root / f"{cap}.jsonl").read_text().splitlines()[1])
+        assert line == on_disk, f"{cap}.jsonl is stale: run python benchmarks/make_prompts.py --split validation"
+
+
 def test_prompt_lines_are_reproducible() -> None:
     for block, cap in enumerate(make_prompts.CAPABILITIES):
         line = make_prompts.make_line(cap, 0, block)
@@ -76,9 +89,10 @@ def test_eval_model_generates_and_scores_every_capability(tmp_path: Path, tiny_c
     assert side["image"] == "image_to_video-000.image.png" and side["generation"]["mode"] == "joint"
     sep = tmp_path / "separate"
     _run(["eval", "--model", str(tiny_checkpoint), "--suite", "effects_sync", "--limit", "1", "--steps", "2",
-          "--mode", "separate", "--preset", "sora-2-pro", "--out", str(sep)])
+          "--mode", "separate", "--preset", "sora-2-pro", "--guidance", "1.5,1", "--out", str(sep)])
     side = json.loads(next((sep / "clips").glob("*.json")).read_text())
     assert side["generation"]["mode"] == "separate" and side["generation"]["preset"] == "sora-2-pro"
+    assert side["generation"]["guidance"] == "1.5,1"
 
 
 def test_bad_eval_requests_say_what_is_wrong(tmp_path: Path) -> None:
@@ -90,6 +104,10 @@ def test_bad_eval_requests_say_what_is_wrong(tmp_path: Path) -> None:
         _run(["eval"])
     with pytest.raises(UserError, match="--preset must be one of"):
         _run(["eval", "--model", "default", "--suite", "physics", "--preset", "sora-3"])
+    with pytest.raises(UserError, match="VIDEO,AUDIO"):
+        _run(["eval", "--model", "default", "--suite", "physics", "--guidance", "3"])
+    with pytest.raises(UserError, match="--guidance goes with --model"):
+        _run(["eval", "--world", "--suite", "physics", "--guidance", "3,2"])
     with pytest.raises(UserError, match="--mode"):
         _run(["eval", "--model", "default", "--suite", "physics", "--mode", "sideways"])
     with pytest.raises((UserError, typer.Exit, FileNotFoundError)):

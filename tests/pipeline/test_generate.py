@@ -56,6 +56,17 @@ def test_image_to_video_remix_extend_and_separate_mode(pipe) -> None:
     assert sep.metadata["mode"] == "separate" and sep.clip.frames.shape == (16, 90, 160, 3)
 
 
+def test_guidance_overrides_the_preset_and_is_recorded(pipe) -> None:
+    req = GenerationRequest(PROMPT, seconds=1.0, width=160, height=90, seed=5, steps=2)
+    preset = pipe.generate(req)
+    same = pipe.generate(GenerationRequest(**{**req.__dict__, "guidance": (3.0, 2.0)}))  # sora-2's own scales
+    off = pipe.generate(GenerationRequest(**{**req.__dict__, "guidance": (1.0, 1.0)}))
+    assert preset.metadata["guidance"] == same.metadata["guidance"] == "3,2" and off.metadata["guidance"] == "1,1"
+    assert np.array_equal(preset.clip.frames, same.clip.frames) and np.array_equal(preset.clip.audio, same.clip.audio)
+    assert not np.array_equal(preset.clip.frames, off.clip.frames)
+    assert not np.array_equal(preset.clip.audio, off.clip.audio)
+
+
 @pytest.mark.parametrize(
     ("kwargs", "words"),
     [
@@ -68,6 +79,9 @@ def test_image_to_video_remix_extend_and_separate_mode(pipe) -> None:
         ({"width": 321}, "even"),
         ({"preset": "sora-3"}, "unknown preset"),
         ({"steps": 0}, "steps"),
+        ({"guidance": (3.0, float("nan"))}, "guidance must be two scales"),
+        ({"guidance": (21.0, 1.0)}, "between 0 and 20"),
+        ({"guidance": (3.0,)}, "guidance must be two scales"),
     ],
 )
 def test_bad_requests_are_refused_clearly(pipe, kwargs: dict, words: str) -> None:
@@ -90,6 +104,11 @@ def test_generate_cli_writes_decodable_mp4(tiny_checkpoint: Path, tmp_path: Path
     bad = subprocess.run([sys.executable, "-m", "phonofilm", "generate", PROMPT, "--out", str(out), "--size",
                           "0x180", "--checkpoint", str(tiny_checkpoint)], capture_output=True, text=True)
     assert bad.returncode == 2 and "Traceback" not in bad.stderr and "width" in bad.stderr
+    for guidance, words in (("3", "VIDEO,AUDIO"), ("3,x", "VIDEO,AUDIO"), ("3,-1", "between 0 and 20")):
+        bad = subprocess.run([sys.executable, "-m", "phonofilm", "generate", PROMPT, "--out", str(out),
+                              "--guidance", guidance, "--checkpoint", str(tiny_checkpoint)], capture_output=True,
+                             text=True)
+        assert bad.returncode == 2 and "Traceback" not in bad.stderr and words in bad.stderr, bad.stderr
     pt = tmp_path / "weights.pt"
     pt.write_bytes(b"not a safetensors file")
     bad = subprocess.run([sys.executable, "-m", "phonofilm", "generate", PROMPT, "--checkpoint", str(pt)],

@@ -18,6 +18,20 @@ def parse_size(text: str) -> tuple[int, int]:
     return int(parts[0]), int(parts[1])
 
 
+def parse_guidance(text: str | None) -> tuple[float, float] | None:
+    """'3,2' → (3.0, 2.0): video and audio guidance scales; None stays None (the preset's)."""
+    if text is None:
+        return None
+    parts = text.split(",")
+    try:
+        values = tuple(float(p) for p in parts)
+    except ValueError:
+        values = ()
+    if len(values) != 2:
+        raise UserError(f"--guidance must be two numbers VIDEO,AUDIO (e.g. 3,2), got {text!r}")
+    return values[0], values[1]
+
+
 @contextlib.contextmanager
 def user_errors() -> Iterator[None]:
     """Re-raise ValueError/FileNotFoundError from the library as UserError."""

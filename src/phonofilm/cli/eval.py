@@ -9,7 +9,7 @@ from pathlib import Path
 
 import typer
 
-from phonofilm.cli.common import UserError, user_errors
+from phonofilm.cli.common import UserError, parse_guidance, user_errors
 
 
 def eval_command(
@@ -25,6 +25,7 @@ def eval_command(
     per_capability: int = typer.Option(0, help="Use only the first N prompts of each capability (0 = all)."),
     steps: int = typer.Option(None, help="With --model: denoising steps (default: the preset's)."),
     preset: str = typer.Option("sora-2", help="With --model: generation preset, sora-2 or sora-2-pro."),
+    guidance: str = typer.Option(None, help="With --model: VIDEO,AUDIO guidance scales (default: the preset's)."),
     reference: Path = typer.Option(None, help="Folder of world clips for the Fréchet distances (FVD/FAD)."),
     out: Path = typer.Option(Path("eval-report"), help="Where report.json, report.md and plots go."),
     limit: int = typer.Option(0, help="Score only the first N prompts of the suite (0 = all)."),
@@ -41,6 +42,9 @@ def eval_command(
 
     if preset not in PRESETS:
         raise UserError(f"--preset must be one of {sorted(PRESETS)}, got {preset!r}")
+    scales = parse_guidance(guidance)
+    if scales is not None and model is None:
+        raise UserError("--guidance goes with --model (it sets how that model samples)")
     with user_errors():
         if suite is not None:
             if world == (model is not None):
@@ -62,7 +66,7 @@ def eval_command(
                 parts = _parts(through_parts)
                 suites.render_world(chosen, clips, build_reconstructor(through, parts) if through else None)
             else:
-                _generate(model, chosen, clips, mode, steps, preset)
+                _generate(model, chosen, clips, mode, steps, preset, scales)
         _score_folder(clips, reference, out, f"phonofilm eval: {clips}")
 
 
@@ -73,14 +77,16 @@ def _parts(text: str) -> tuple[str, ...]:
     return parts
 
 
-def _generate(model: str, chosen: list, clips: Path, mode: str, steps: int | None, preset: str) -> None:
+def _generate(model: str, chosen: list, clips: Path, mode: str, steps: int | None, preset: str,
+              guidance: tuple[float, float] | None) -> None:
     from phonofilm.eval.runner import build_generator, generate_suite
 
     generator = build_generator(model)
-    typer.echo(f"generating {len(chosen)} clips with {model} ({mode}, {preset}) into {clips}")
+    how = preset + (f", guidance {guidance[0]:g},{guidance[1]:g}" if guidance else "")
+    typer.echo(f"generating {len(chosen)} clips with {model} ({mode}, {how}) into {clips}")
     with typer.progressbar(length=len(chosen), label="generating") as bar:
         refused = generate_suite(chosen, generator, clips, mode, steps, on_clip=lambda _: bar.update(1),
-                                 preset=preset)
+                                 preset=preset, guidance=guidance)
     if refused:
         typer.echo(f"{len(refused)} prompt(s) refused by the model: {sorted(set(refused.values()))}")
 

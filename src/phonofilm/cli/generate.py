@@ -8,7 +8,7 @@ from pathlib import Path
 
 import typer
 
-from phonofilm.cli.common import UserError, parse_size, user_errors
+from phonofilm.cli.common import UserError, parse_guidance, parse_size, user_errors
 
 
 def default_checkpoint() -> Path:
@@ -92,6 +92,8 @@ def generate(
     steps: int = typer.Option(None, help="Denoising steps (default: the preset's)."),
     image: Path = typer.Option(None, help="First frame (png/jpeg/webp) for image-to-video."),
     preset: str = typer.Option("sora-2", help="sora-2 (fast) | sora-2-pro (more steps, 2nd-order sampler)."),
+    guidance: str = typer.Option(None, help="VIDEO,AUDIO classifier-free guidance scales, e.g. 3,2 "
+                                 "(default: the preset's; 1 = none)."),
     checkpoint: Path = typer.Option(None, help="Model checkpoint directory (default: the shipped model)."),
     device: str = typer.Option("cpu", help="cpu | cuda"),
     storyboard: Path = typer.Option(None, help='Shots as JSON: {"shots": [{"prompt": "...", "seconds": 2.5}, '
@@ -119,7 +121,7 @@ def generate(
         seconds = board.seconds if board is not None else (4.0 if seconds is None else seconds)
         text = board.script() if board is not None else prompt
         request = GenerationRequest(text, seconds, width, height, seed, steps, preset, image=first,
-                                    cameos=cameos, storyboard=board)
+                                    cameos=cameos, storyboard=board, guidance=parse_guidance(guidance))
         from phonofilm.pipeline.validate import validate_request
 
         validate_request(request)
@@ -157,7 +159,7 @@ def demo(
 ) -> None:
     """Generate a short clip with picture and sound from the shipped model and print where it is."""
     generate(prompt=prompt, out=out, seconds=seconds, size=size, seed=seed, steps=None, image=None,
-             preset="sora-2", checkpoint=None, device="cpu", storyboard=None, cameo=None)
+             preset="sora-2", guidance=None, checkpoint=None, device="cpu", storyboard=None, cameo=None)
     typer.echo(f"demo clip: {out.resolve()}")
     typer.echo(f"prompt: {prompt}")
 

@@ -124,6 +124,7 @@ class Pipeline:
             clip, meta = self._deliver(frames, audio, request, plan.canvas)
         meta.update({"seed": str(plan.seed), "steps": str(plan.steps), "sampler": plan.sampler,
                      "preset": plan.preset.name, "mode": mode, "chunks": str(len(plan.chunks)),
+                     "guidance": f"{plan.preset.video_guidance:g},{plan.preset.audio_guidance:g}",
                      "shots": str(len(plan.storyboard.shots)), "seconds_wall": f"{time.time() - started:.2f}"})
         if request.cameos:
             meta["cameos"] = ", ".join(c.name for c in request.cameos)
@@ -163,6 +164,9 @@ class Pipeline:
         """Canvas, chunks and storyboard; for an extension also the source tail's clean latents."""
         cfg, layout = self.system.config, self.system.config.layout
         preset = generation_preset(request.preset)
+        if request.guidance is not None:
+            preset = replace(preset, video_guidance=float(request.guidance[0]),
+                             audio_guidance=float(request.guidance[1]))
         seed = request.seed if request.seed is not None else int(np.random.SeedSequence().entropy % 2**31)
         board = resolve_storyboard(request.prompt, request.seconds, request.storyboard,
                                    cfg.transformer.max_shots, cfg.fps)

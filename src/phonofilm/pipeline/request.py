@@ -42,6 +42,7 @@ class GenerationRequest:
     re-noising (strength 1 = ignore the source). extend: continue `extend` by `seconds` more seconds
     (the result holds the source followed by the continuation; source + seconds ≤ 120 s).
     storyboard: timed shots (`pipeline/storyboard.py`); None = the prompt's own "Shot N:" heads, if any.
+    guidance: (video, audio) classifier-free guidance scales; None = the preset's (1 = no guidance).
     Requests longer than the preset's `single_pass_seconds` (up to `max_seconds`) are made in chunks.
     """
 
@@ -58,6 +59,7 @@ class GenerationRequest:
     strength: float = 0.7
     extend: Clip | None = None
     storyboard: Storyboard | None = None
+    guidance: tuple[float, float] | None = None
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ from phonofilm.pipeline.request import GenerationRequest
 MAX_PROMPT = 32000
 MAX_SIDE = 4096
 MAX_PIXELS = 3840 * 2160
+MAX_GUIDANCE = 20.0
 
 
 def validate_request(r: GenerationRequest) -> None:
@@ -29,6 +30,9 @@ def validate_request(r: GenerationRequest) -> None:
         raise ValueError(f"size {r.width}x{r.height} exceeds {MAX_PIXELS} pixels (3840x2160)")
     if r.steps is not None and not (1 <= r.steps <= 200):
         raise ValueError(f"steps must be between 1 and 200, got {r.steps}")
+    if r.guidance is not None and not _scales(r.guidance):
+        raise ValueError(f"guidance must be two scales (video, audio), each between 0 and {MAX_GUIDANCE:g} "
+                         f"(1 = no guidance), got {r.guidance!r}")
     if not (0.0 < r.strength <= 1.0):
         raise ValueError(f"strength must be in (0, 1], got {r.strength}")
     if r.image is not None:
@@ -37,3 +41,11 @@ def validate_request(r: GenerationRequest) -> None:
             raise ValueError(f"image must be uint8 [H, W, 3] with sides of at least 8 px, got {img.dtype} {img.shape}")
     if len(r.cameos) > 2:
         raise ValueError(f"at most two cameos per video, got {len(r.cameos)}")
+
+
+def _scales(guidance: object) -> bool:
+    """Two real numbers in [0, MAX_GUIDANCE]."""
+    if not isinstance(guidance, tuple | list) or len(guidance) != 2:
+        return False
+    return all(isinstance(g, int | float) and not isinstance(g, bool) and 0.0 <= g <= MAX_GUIDANCE
+               for g in guidance)  # NaN fails the comparison

@@ -1,0 +1,146 @@
+"""Guidance sweep: which (video, audio) classifier-free guidance scales and step counts a checkpoint
+samples best with, chosen on the validation split — never on the benchmark it is reported on.
+
+For each checkpoint × guidance pair × step count, generate the first N prompts of a few capabilities of
+`benchmarks/prompts-validation` (seeds 1.5·10⁹…, `make_prompts.py --split validation`), score them with
+`phonofilm eval`'s metrics and put the primary ones beside the world's own render of the same prompts.
+
+Primary scores (each in [0, 1], a clip the perception cannot measure counts 0, so a setting cannot win by
+making clips unmeasurable): effects-sync recall and precision, and prompt adherence of dialogue, styles and
+ambience. `objective` = their mean as fractions of the world's; the best setting per checkpoint is marked.
+Every run's report.json stays under --work (resumable: a finished run is read back, not redone).
+
+Usage: python benchmarks/guidance.py [--checkpoint default|DIR ...] [--guidance 3,2 1,1 ...] [--steps 4 ...]
+       [--n effects_sync=16,dialogue=10,styles=10,ambience=8] [--prompts DIR] [--work runs/guidance]
+       [--out benchmarks/results/guidance.json]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import time
+from pathlib import Path
+
+import numpy as np
+
+HERE = Path(__file__).resolve().parent
+PRIMARY = {"effects_sync": ("av_recall", "av_precision"), "dialogue": ("prompt_adherence",),
+           "styles": ("prompt_adherence",), "ambience": ("prompt_adherence",)}  # fmt: skip
+
+
+def _counts(text: str) -> dict[str, int]:
+    out = {}
+    for part in text.split(","):
+        cap, _, n = part.partition("=")
+        if cap not in PRIMARY or not n.isdigit() or int(n) < 1:
+            raise SystemExit(f"--n takes CAPABILITY=N pairs with N ≥ 1 from {sorted(PRIMARY)}; got {part!r}")
+        out[cap] = int(n)
+    return out
+
+
+def _prompts(root: Path, counts: dict[str, int]) -> list:
+    from phonofilm.eval.suite import load_suite
+
+    chosen = []
+    for cap, n in counts.items():
+        suite = load_suite(cap, root)
+        if len(suite) < n:
+            raise SystemExit(f"{root}/{cap}.jsonl has {len(suite)} prompts; asked for {n}")
+        chosen += suite[:n]
+    return chosen
+
+
+def _score(clips: Path, out: Path, title: str) -> dict:
+    from phonofilm.eval.report import write_report
+    from phonofilm.eval.suite import load_clip_dir, score
+
+    write_report([score(item) for item in load_clip_dir(clips)], out, title)
+    return json.loads((out / "report.json").read_text())
+
+
+def _run(work: Path, label: str, make) -> dict:
+    """report.json of one run under work/label, made by make(clips) unless a finished one is there."""
+    folder = work / label
+    if (folder / "report.json").is_file():
+        return json.loads((folder / "report.json").read_text())
+    started = time.time()
+    make(folder / "clips")
+    report = _score(folder / "clips", folder, f"guidance sweep: {label}")
+    report["wall_s"] = round(time.time() - started, 1)
+    (folder / "report.json").write_text(json.dumps(report))
+    return report
+
+
+def primary_scores(report: dict) -> dict[str, float]:
+    """capability/metric → mean over all clips, unmeasurable clips counting 0."""
+    out = {}
+    for cap, metrics in PRIMARY.items():
+        rows = [c for c in report["clips"] if c["capability"] == cap]
+        for m in metrics:
+            if rows:
+                vals = [c["metrics"].get(m) for c in rows]
+                out[f"{cap}/{m}"] = float(np.mean([v if v is not None and np.isfinite(v) else 0.0 for v in vals]))
+    return out
+
+
+def objective(scores: dict[str, float], world: dict[str, float]) -> float:
+    """Mean fraction of the world's score over the primary metrics the world scores above 0."""
+    fractions = [scores[k] / world[k] for k in scores if world.get(k, 0.0) > 0]
+    return float(np.mean(fractions)) if fractions else float("nan")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--checkpoint", nargs="+", default=["default"])
+    ap.add_argument("--guidance", nargs="+", default=["3,2", "1,1", "2,2", "5,2", "3,1", "3,4"])
+    ap.add_argument("--steps", nargs="+", type=int, default=[0], help="0 = the preset's")
+    ap.add_argument("--preset", default="sora-2")
+    ap.add_argument("--n", default="effects_sync=16,dialogue=10,styles=10,ambience=8")
+    ap.add_argument("--prompts", type=Path, default=HERE / "prompts-validation")
+    ap.add_argument("--work", type=Path, default=Path("runs/guidance"))
+    ap.add_argument("--out", type=Path, default=HERE / "results" / "guidance.json")
+    args = ap.parse_args()
+    from phonofilm.cli.common import UserError, parse_guidance
+    from phonofilm.eval.runner import build_generator, generate_suite
+    from phonofilm.eval.suite import render_world
+
+    try:
+        grid = [parse_guidance(g) for g in args.guidance]
+    except UserError as e:
+        raise SystemExit(str(e)) from None
+    if any(s < 0 for s in args.steps):
+        raise SystemExit(f"--steps must be ≥ 0 (0 = the preset's), got {args.steps}")
+    prompts = _prompts(args.prompts, _counts(args.n))
+    split = args.prompts.name
+    world = primary_scores(_run(args.work / split, "world", lambda clips: render_world(prompts, clips)))
+    runs = []
+    for ckpt in args.checkpoint:
+        generator = build_generator(ckpt)
+        name = Path(ckpt).name if ckpt != "default" else "default"
+        for steps in args.steps:
+            for g in grid:
+                label = f"{name}-g{g[0]:g},{g[1]:g}-s{steps or 'preset'}"
+                report = _run(args.work / split, label, lambda clips, g=g, s=steps, gen=generator: generate_suite(
+                    prompts, gen, clips, steps=s or None, preset=args.preset, guidance=g))
+                scores = primary_scores(report)
+                runs.append({"checkpoint": ckpt, "guidance": list(g), "steps": steps or None,
+                             "scores": scores, "objective": objective(scores, world),
+                             "wall_s": report.get("wall_s"), "summary": report["summary"]})
+                print(f"{label}: objective {runs[-1]['objective']:.3f} "
+                      + " ".join(f"{k}={v:.3f}" for k, v in scores.items()), flush=True)
+    for ckpt in args.checkpoint:
+        mine = [r for r in runs if r["checkpoint"] == ckpt]
+        max(mine, key=lambda r: r["objective"])["best"] = True
+    result = {"benchmark": "guidance", "prompts": str(args.prompts), "n": _counts(args.n), "preset": args.preset,
+              "machine": {"cpu": platform.machine(), "cores": os.cpu_count(), "python": platform.python_version()},
+              "world": world, "runs": runs}
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(result, indent=1))
+    print(f"wrote {args.out}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,46 @@
+"""benchmarks/guidance.py: the sweep generates, scores and ranks settings on the validation split."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benchmarks"))
+import guidance
+
+
+def _report(values: list[float | None]) -> dict:
+    return {"clips": [{"capability": "dialogue", "metrics": {"prompt_adherence": v}} for v in values]}
+
+
+def test_unmeasurable_clips_count_zero_and_the_objective_is_relative_to_the_world() -> None:
+    assert guidance.primary_scores(_report([1.0, None, 0.5, float("nan")])) == {"dialogue/prompt_adherence": 0.375}
+    world = {"dialogue/prompt_adherence": 0.75, "effects_sync/av_recall": 0.0}
+    assert guidance.objective({"dialogue/prompt_adherence": 0.375, "effects_sync/av_recall": 0.2}, world) == 0.5
+
+
+@pytest.mark.slow
+def test_sweep_runs_each_setting_once_and_marks_the_best(tmp_path: Path, tiny_checkpoint: Path,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    out = tmp_path / "guidance.json"
+    argv = ["guidance.py", "--checkpoint", str(tiny_checkpoint), "--guidance", "1,1", "4,3", "--steps", "2",
+            "--n", "effects_sync=1,dialogue=1", "--work", str(tmp_path / "work"), "--out", str(out)]
+    monkeypatch.setattr(sys, "argv", argv)
+    guidance.main()
+    result = json.loads(out.read_text())
+    assert set(result["world"]) == {"effects_sync/av_recall", "effects_sync/av_precision", "dialogue/prompt_adherence"}
+    assert result["world"]["dialogue/prompt_adherence"] > 0.5  # the world's own render follows its prompt
+    assert [r["guidance"] for r in result["runs"]] == [[1.0, 1.0], [4.0, 3.0]]
+    assert sum(bool(r.get("best")) for r in result["runs"]) == 1
+    split = tmp_path / "work" / "prompts-validation"
+    clips = sorted((split / f"{tiny_checkpoint.name}-g4,3-s2" / "clips").glob("*.json"))
+    assert [json.loads(c.read_text())["generation"]["guidance"] for c in clips] == ["4,3", "4,3"]
+    stamp = (split / "world" / "report.json").stat().st_mtime_ns
+    guidance.main()  # finished runs are read back, not redone
+    assert (split / "world" / "report.json").stat().st_mtime_ns == stamp
+    monkeypatch.setattr(sys, "argv", [*argv[:1], "--n", "dialogue=0"])
+    with pytest.raises(SystemExit, match="CAPABILITY=N"):
+        guidance.main()
