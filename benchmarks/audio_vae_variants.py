@@ -56,7 +56,8 @@ from phonofilm.models.checkpoint import load_checkpoint
 from phonofilm.models.system import System, save_system, system_from_checkpoint
 from phonofilm.train.adversarial import Adversary, MelDiscriminator
 from phonofilm.train.autoencoders import VAELossConfig, reconstruction_loss, train_vae_step, vae_loss
-from phonofilm.train.decoders import DecoderTuneConfig, crop_batch, held_out_speech, speech_scenes
+from phonofilm.train.decoders import DecoderTuneConfig, crop_batch
+from phonofilm.train.held_out import held_out_speech, speech_scenes
 from phonofilm.train.optim import optimizer_step
 from phonofilm.train.recon_metrics import hearing
 from phonofilm.train.steps import channel_stats

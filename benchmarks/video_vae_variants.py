@@ -37,13 +37,8 @@ from phonofilm.models.checkpoint import load_checkpoint
 from phonofilm.models.system import System, save_system, system_from_checkpoint
 from phonofilm.models.video_vae import VideoVAE, warm_start
 from phonofilm.train.autoencoders import VAELossConfig, train_vae_step
-from phonofilm.train.decoders import (
-    DecoderTuneConfig,
-    clip_batch,
-    held_out_clip,
-    held_out_video,
-    video_scores,
-)
+from phonofilm.train.decoders import DecoderTuneConfig, clip_batch
+from phonofilm.train.held_out import held_out_clip, held_out_video, video_scores
 from phonofilm.train.steps import channel_stats
 
 

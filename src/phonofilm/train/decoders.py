@@ -45,15 +45,13 @@ from phonofilm.train.adversarial import Adversary, MelDiscriminator, WaveDiscrim
 from phonofilm.train.autoencoders import (
     VAELossConfig,
     VocoderLossConfig,
-    motion_map,
     reconstruction_loss,
     train_vocoder_step,
 )
+from phonofilm.train.held_out import HELD_OUT_SEED, evaluate_decoders, render_sound
 from phonofilm.train.optim import optimizer_step
-from phonofilm.train.recon_metrics import hearing, mel_distance, onset_f1, psnr
 from phonofilm.train.steps import video_to_model
 
-HELD_OUT_SEED = 2_000_000_000  # seeds at or above are never trained on
 PARTS = ("vocoder", "audio_decoder", "video_decoder")
 MODULE_OF = {"vocoder": "vocoder", "audio_decoder": "audio_vae", "video_decoder": "video_vae"}  # part → system module
 
@@ -111,18 +109,6 @@ class DecoderTuneConfig:
 
 
 # -- data ------------------------------------------------------------------------------------------------
-
-
-def render_sound(seed: int, seconds: float, sample_rate: int = 16000) -> np.ndarray:
-    """A world scene's stereo sound alone (no picture is drawn): float32 [2, seconds × rate]."""
-    from phonofilm.world.physics import simulate
-    from phonofilm.world.sampler import sample_scene
-    from phonofilm.world.sound.mix import render_audio
-    from phonofilm.world.sound.speech import synthesize_dialogue
-
-    scene = sample_scene(seed, duration=seconds)
-    return np.asarray(render_audio(scene, simulate(scene), synthesize_dialogue(scene, sample_rate),
-                                   sample_rate, 2), dtype=np.float32)
 
 
 def crop_batch(cfg: DecoderTuneConfig, hop: int, rng: np.random.Generator) -> torch.Tensor:
@@ -250,87 +236,6 @@ def _optimise(module: torch.nn.Module, opt: torch.optim.Optimizer, losses: dict[
     return logs
 
 
-# -- evaluation ------------------------------------------------------------------------------------------
-
-
-def held_out_clip(i: int, seconds: float):
-    """The i-th held-out world clip at 128×72 (seed ≥ HELD_OUT_SEED: never trained on)."""
-    from phonofilm.world.make import make_clip_from_seed
-
-    return make_clip_from_seed(HELD_OUT_SEED + 7919 * i, seconds, 128, 72)
-
-
-def speech_scenes(n: int, first_seed: int, seconds: float = 4.0, min_speech: float = 0.1) -> list[np.ndarray]:
-    """The sound of the first `n` scenes from `first_seed` on heard as speech ≥ `min_speech` of the time."""
-    from phonofilm.eval.perception.audio import speech_activity
-
-    waves, seed = [], first_seed
-    while len(waves) < n:
-        wave = render_sound(seed, seconds)
-        seed += 1
-        if speech_activity(wave, 16000)[1].mean() >= min_speech:
-            waves.append(wave)
-    return waves
-
-
-def held_out_speech(n: int) -> list[np.ndarray]:
-    """The first `n` held-out scenes with speech (seeds from HELD_OUT_SEED on: never trained on), 4 s stereo."""
-    return speech_scenes(n, HELD_OUT_SEED)
-
-
-def held_out_video(frames: np.ndarray) -> torch.Tensor:
-    """uint8 frames [T, H, W, 3] → the model's input [1, 3, 1 + 4k, H, W] in [-1, 1] (the tail cut)."""
-    n = 1 + 4 * ((len(frames) - 1) // 4)
-    return video_to_model(torch.from_numpy(frames[:n])[None], torch.device("cpu"))
-
-
-def video_scores(recon: torch.Tensor, x: torch.Tensor) -> dict[str, float]:
-    """PSNR of a reconstruction over all pixels and (where any move) over moving ones (`motion_map` > 0.5)."""
-    moving = motion_map(x).expand_as(x) > 0.5
-    scores = {"psnr": psnr(recon, x)}
-    if moving.any():
-        scores["moving_psnr"] = psnr(recon[moving], x[moving])
-    return scores
-
-
-def evaluate(system: System, cfg: DecoderTuneConfig) -> dict[str, float]:
-    """Held-out world clips: for the sound parts, log-mel L1 / onset F1 (vocoder on the clean mel, audio VAE
-    + vocoder, Griffin-Lim on the clean mel) and the audio VAE's log-mel L1, and on held-out scenes with
-    speech how the vocoder alone and audio VAE + vocoder are heard (`recon_metrics.hearing`: speech share,
-    voiced share, voice similarity); for the video decoder, PSNR over all pixels and over moving ones."""
-    from phonofilm.eval.metrics.identity import voice_profile
-    from phonofilm.models.vocoder import griffin_lim
-
-    vae, avae, voc = system.video_vae, system.audio_vae, system.vocoder
-    scores: dict[str, list[float]] = {}
-    with torch.no_grad():
-        for i in range(cfg.eval_clips):
-            clip = held_out_clip(i, cfg.eval_seconds)
-            if {"vocoder", "audio_decoder"} & set(cfg.parts):
-                ref = torch.from_numpy(clip.audio)
-                mel = avae.logmel(ref[None])
-                recon = avae.decode(avae.encode(mel).mode())  # what the audio VAE gives the vocoder
-                scores.setdefault("audio_vae_logmel_l1", []).append(float((recon - mel).abs().mean()))
-                outs = {"vocoder": voc(mel[0]), "vae_vocoder": voc(recon[0]), "griffin_lim": griffin_lim(mel[0])}
-                for name, w in outs.items():
-                    scores.setdefault(f"{name}_mel_l1", []).append(mel_distance(w, ref, 16000))
-                    scores.setdefault(f"{name}_onset_f1", []).append(onset_f1(ref[0, : w.shape[-1]], w[0], 16000))
-            if "video_decoder" in cfg.parts:
-                x = held_out_video(clip.frames)
-                recon = vae.decode(vae.encode(x).mean, chunk=4).clamp(-1, 1)
-                for name, value in video_scores(recon, x).items():
-                    scores.setdefault(f"video_{name}", []).append(value)
-        if {"vocoder", "audio_decoder"} & set(cfg.parts):
-            for wave in held_out_speech(cfg.eval_clips):  # is a voice still heard as one?
-                mel = avae.logmel(torch.from_numpy(wave)[None])
-                recon = avae.decode(avae.encode(mel).mode())
-                reference = voice_profile(wave, 16000)
-                for name, m in (("vocoder", mel), ("vae_vocoder", recon)):
-                    for key, value in hearing(voc(m[0]).numpy(), 16000, reference).items():
-                        scores.setdefault(f"{name}_{key}", []).append(value)
-    return {k: round(float(np.mean(v)), 4) for k, v in scores.items()}
-
-
 # -- the run ---------------------------------------------------------------------------------------------
 
 
@@ -343,7 +248,7 @@ def tune_decoders(init: str | Path, out_dir: str | Path, cfg: DecoderTuneConfig 
     if cfg.harmonics and not system.vocoder.config.harmonics:
         with_source(system, cfg.harmonics)
     rng, gen = np.random.default_rng(cfg.seed), torch.Generator().manual_seed(cfg.seed)
-    before = evaluate(system, cfg)
+    before = evaluate_decoders(system, cfg.parts, cfg.eval_clips, cfg.eval_seconds)
     log(f"held-out before: {before}")
     parts = _parts(system, cfg, rng, gen)
     start, step = time.time(), 0
@@ -363,7 +268,7 @@ def tune_decoders(init: str | Path, out_dir: str | Path, cfg: DecoderTuneConfig 
             log(f"step {step} {text} ({time.time() - start:.0f} s)")
     wall = time.time() - start
     system.eval().requires_grad_(False)
-    after = evaluate(system, cfg)
+    after = evaluate_decoders(system, cfg.parts, cfg.eval_clips, cfg.eval_seconds)
     run = {"train_config": "decoder-tune", "decoder_tune": asdict(cfg), "steps": step, "wall_seconds": round(wall, 1),
            "hardware": torch.cuda.get_device_name() if torch.cuda.is_available()
            else f"cpu ({platform.machine()}, {torch.get_num_threads()} threads)", "torch": torch.__version__,
