@@ -137,16 +137,16 @@ def vocoder_loss(
 
 def pitch_targets(wave: Tensor, cfg: VocoderConfig) -> tuple[Tensor, Tensor]:
     """What a harmonic vocoder's pitch head should say for waves [N, S]: per mel frame (centred, hop
-    apart) whether the benchmark's pitch tracker finds a voice there (`eval.perception.audio.pitch_track`,
-    50–400 Hz, voicing 0.5), and its log-F0 position between cfg.f0_min and cfg.f0_max; both [N, S // hop]."""
-    from phonofilm.eval.perception.audio import pitch_track
+    apart) whether the benchmark's pitch tracker finds a voice there (`eval.perception.audio.voice_pitch`)
+    and its log-F0 position between cfg.f0_min and cfg.f0_max; both [N, S // hop]."""
+    from phonofilm.eval.perception.audio import voice_pitch
 
     sr, hop = cfg.mel.sample_rate, cfg.mel.hop_length
     frames = wave.shape[-1] // hop
     centres = np.arange(frames) * hop / sr
     hz = np.zeros((len(wave), frames), np.float32)  # 0: unvoiced
     for i, w in enumerate(wave.detach().cpu().numpy()):
-        times, f0 = pitch_track(w, sr, sr / hop, fmin=50.0, fmax=400.0, voicing=0.5)
+        times, f0 = voice_pitch(w, sr, sr / hop)
         if len(times):
             hz[i] = f0[np.rint(np.interp(centres, times, np.arange(len(times)))).astype(int)]  # edges: end frames
     hz_t = torch.from_numpy(hz).to(wave.device)

@@ -111,9 +111,9 @@ def hearing(wave: np.ndarray, sr: int, reference: tuple[float, float] | None = N
     in 50–400 Hz) and, given the original's `eval.metrics.identity.voice_profile`, the cameo metric's
     voice similarity to it (0 when no speech is heard; NaN without a reference)."""
     from phonofilm.eval.metrics.identity import profile_similarity, voice_profile
-    from phonofilm.eval.perception.audio import pitch_track, speech_activity
+    from phonofilm.eval.perception.audio import speech_activity, voice_pitch
 
     _, active = speech_activity(wave, sr)
-    _, f0 = pitch_track(wave, sr, fmin=50.0, fmax=400.0, voicing=0.5)
+    _, f0 = voice_pitch(wave, sr)
     similarity = profile_similarity(voice_profile(wave, sr), reference) if reference is not None else math.nan
     return {"speech": float(active.mean()), "voiced": float((f0 > 0).mean()), "voice_similarity": similarity}

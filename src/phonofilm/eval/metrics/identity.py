@@ -16,7 +16,7 @@ import numpy as np
 
 from phonofilm.eval.analysis import ClipAnalysis, analysis_of
 from phonofilm.eval.features import mono_16k
-from phonofilm.eval.perception.audio import pitch_track, speech_activity, stft_magnitude
+from phonofilm.eval.perception.audio import speech_activity, stft_magnitude, voice_pitch
 from phonofilm.eval.perception.characters import CharacterView
 from phonofilm.eval.target import Target
 from phonofilm.world.clip import Clip
@@ -52,7 +52,7 @@ def voice_profile(audio: np.ndarray, sample_rate: int) -> tuple[float, float] | 
     None when nobody speaks. Ambience under the voice is subtracted from the spectrum first."""
     mono = mono_16k(audio, sample_rate)
     times, active = speech_activity(mono, 16000)
-    pt, f0 = pitch_track(mono, 16000, fmin=50.0, fmax=400.0, voicing=0.5)
+    pt, f0 = voice_pitch(mono, 16000)
     voiced = (f0 > 0) & (np.interp(pt, times, active.astype(float)) > 0.5) if len(times) else f0 > 0
     if voiced.sum() < 10:
         return None
