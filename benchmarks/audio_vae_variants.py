@@ -50,7 +50,7 @@ import numpy as np
 import torch
 
 from phonofilm.eval.metrics.identity import voice_profile
-from phonofilm.eval.perception.audio import pitch_track
+from phonofilm.eval.perception.audio import voice_pitch
 from phonofilm.models.audio_vae import AudioVAE, AudioVAEConfig
 from phonofilm.models.checkpoint import load_checkpoint
 from phonofilm.models.system import System, save_system, system_from_checkpoint
@@ -96,7 +96,7 @@ def _voiced_frames(vae: AudioVAE, waves: list[np.ndarray]) -> tuple[np.ndarray, 
         with torch.no_grad():
             mel = vae.logmel(torch.from_numpy(wave)[None])
             z = vae.encode(mel).mean[0].numpy()  # [Ca, L]
-        times, f0 = pitch_track(wave, SR, fmin=50.0, fmax=400.0, voicing=0.5)
+        times, f0 = voice_pitch(wave, SR)
         m = mel[0].flatten(0, 1).numpy()  # [C·M, F]
         rate = vae.config.latents_per_second
         for j in range(1, z.shape[1] - 1):
