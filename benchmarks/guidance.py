@@ -10,7 +10,9 @@ making clips unmeasurable): effects-sync recall and precision, and prompt adhere
 ambience. `objective` = their mean as fractions of the world's; the best setting per checkpoint is marked.
 Every run's report.json stays under --work (resumable: a finished run is read back, not redone).
 
-Usage: python benchmarks/guidance.py [--checkpoint default|DIR ...] [--guidance 3,2 1,1 ...] [--steps 4 ...]
+A setting is VIDEO,AUDIO guidance, optionally @STEPS (default: the preset's step count): 3,2  1,1@8.
+
+Usage: python benchmarks/guidance.py [--checkpoint default|DIR ...] [--settings 3,2 1,1 1,1@8 ...]
        [--n effects_sync=16,dialogue=10,styles=10,ambience=8] [--prompts DIR] [--work runs/guidance]
        [--out benchmarks/results/guidance.json]
 """
@@ -39,6 +41,18 @@ def _counts(text: str) -> dict[str, int]:
             raise SystemExit(f"--n takes CAPABILITY=N pairs with N ≥ 1 from {sorted(PRIMARY)}; got {part!r}")
         out[cap] = int(n)
     return out
+
+
+def _setting(text: str, parse_guidance, error: type[Exception]) -> tuple[tuple[float, float], int | None]:
+    """'3,2' → ((3, 2), None); '1,1@8' → ((1, 1), 8)."""
+    scales, _, steps = text.partition("@")
+    try:
+        guidance = parse_guidance(scales)
+    except error as e:
+        raise SystemExit(f"--settings {text!r}: {e}") from None
+    if steps and not (steps.isdigit() and 1 <= int(steps) <= 200):
+        raise SystemExit(f"--settings {text!r}: steps after @ must be a whole number from 1 to 200")
+    return guidance, int(steps) if steps else None
 
 
 def _prompts(root: Path, counts: dict[str, int]) -> list:
@@ -95,8 +109,8 @@ def objective(scores: dict[str, float], world: dict[str, float]) -> float:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--checkpoint", nargs="+", default=["default"])
-    ap.add_argument("--guidance", nargs="+", default=["3,2", "1,1", "2,2", "5,2", "3,1", "3,4"])
-    ap.add_argument("--steps", nargs="+", type=int, default=[0], help="0 = the preset's")
+    ap.add_argument("--settings", nargs="+", default=["3,2", "1,1", "2,2", "1,1.5", "1.5,1", "3,1", "1,1@8"],
+                    help="VIDEO,AUDIO guidance scales, optionally @STEPS")
     ap.add_argument("--preset", default="sora-2")
     ap.add_argument("--n", default="effects_sync=16,dialogue=10,styles=10,ambience=8")
     ap.add_argument("--prompts", type=Path, default=HERE / "prompts-validation")
@@ -107,12 +121,7 @@ def main() -> None:
     from phonofilm.eval.runner import build_generator, generate_suite
     from phonofilm.eval.suite import render_world
 
-    try:
-        grid = [parse_guidance(g) for g in args.guidance]
-    except UserError as e:
-        raise SystemExit(str(e)) from None
-    if any(s < 0 for s in args.steps):
-        raise SystemExit(f"--steps must be ≥ 0 (0 = the preset's), got {args.steps}")
+    grid = [_setting(text, parse_guidance, UserError) for text in args.settings]
     prompts = _prompts(args.prompts, _counts(args.n))
     split = args.prompts.name
     world = primary_scores(_run(args.work / split, "world", lambda clips: render_world(prompts, clips)))
@@ -120,17 +129,16 @@ def main() -> None:
     for ckpt in args.checkpoint:
         generator = build_generator(ckpt)
         name = Path(ckpt).name if ckpt != "default" else "default"
-        for steps in args.steps:
-            for g in grid:
-                label = f"{name}-g{g[0]:g},{g[1]:g}-s{steps or 'preset'}"
-                report = _run(args.work / split, label, lambda clips, g=g, s=steps, gen=generator: generate_suite(
-                    prompts, gen, clips, steps=s or None, preset=args.preset, guidance=g))
-                scores = primary_scores(report)
-                runs.append({"checkpoint": ckpt, "guidance": list(g), "steps": steps or None,
-                             "scores": scores, "objective": objective(scores, world),
-                             "wall_s": report.get("wall_s"), "summary": report["summary"]})
-                print(f"{label}: objective {runs[-1]['objective']:.3f} "
-                      + " ".join(f"{k}={v:.3f}" for k, v in scores.items()), flush=True)
+        for g, steps in grid:
+            label = f"{name}-g{g[0]:g},{g[1]:g}-s{steps or 'preset'}"
+            report = _run(args.work / split, label, lambda clips, g=g, s=steps, gen=generator: generate_suite(
+                prompts, gen, clips, steps=s, preset=args.preset, guidance=g))
+            scores = primary_scores(report)
+            runs.append({"checkpoint": ckpt, "guidance": list(g), "steps": steps,
+                         "scores": scores, "objective": objective(scores, world),
+                         "wall_s": report.get("wall_s"), "summary": report["summary"]})
+            print(f"{label}: objective {runs[-1]['objective']:.3f} "
+                  + " ".join(f"{k}={v:.3f}" for k, v in scores.items()), flush=True)
     for ckpt in args.checkpoint:
         mine = [r for r in runs if r["checkpoint"] == ckpt]
         max(mine, key=lambda r: r["objective"])["best"] = True

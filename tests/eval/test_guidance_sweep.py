@@ -26,7 +26,7 @@ def test_unmeasurable_clips_count_zero_and_the_objective_is_relative_to_the_worl
 def test_sweep_runs_each_setting_once_and_marks_the_best(tmp_path: Path, tiny_checkpoint: Path,
                                                          monkeypatch: pytest.MonkeyPatch) -> None:
     out = tmp_path / "guidance.json"
-    argv = ["guidance.py", "--checkpoint", str(tiny_checkpoint), "--guidance", "1,1", "4,3", "--steps", "2",
+    argv = ["guidance.py", "--checkpoint", str(tiny_checkpoint), "--settings", "1,1@2", "4,3@2",
             "--n", "effects_sync=1,dialogue=1", "--work", str(tmp_path / "work"), "--out", str(out)]
     monkeypatch.setattr(sys, "argv", argv)
     guidance.main()
@@ -41,6 +41,8 @@ def test_sweep_runs_each_setting_once_and_marks_the_best(tmp_path: Path, tiny_ch
     stamp = (split / "world" / "report.json").stat().st_mtime_ns
     guidance.main()  # finished runs are read back, not redone
     assert (split / "world" / "report.json").stat().st_mtime_ns == stamp
-    monkeypatch.setattr(sys, "argv", [*argv[:1], "--n", "dialogue=0"])
-    with pytest.raises(SystemExit, match="CAPABILITY=N"):
-        guidance.main()
+    for bad, words in ((["--n", "dialogue=0"], "CAPABILITY=N"), (["--settings", "1,1@0"], "steps after @"),
+                       (["--settings", "1"], "VIDEO,AUDIO")):
+        monkeypatch.setattr(sys, "argv", [*argv[:1], *bad])
+        with pytest.raises(SystemExit, match=words):
+            guidance.main()
