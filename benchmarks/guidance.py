@@ -23,6 +23,7 @@ import argparse
 import json
 import os
 import platform
+import shutil
 import time
 from pathlib import Path
 
@@ -75,15 +76,20 @@ def _score(clips: Path, out: Path, title: str) -> dict:
     return json.loads((out / "report.json").read_text())
 
 
-def _run(work: Path, label: str, make) -> dict:
-    """report.json of one run under work/label, made by make(clips) unless a finished one is there."""
+def _run(work: Path, label: str, ids: list[str], make) -> dict:
+    """report.json of one run under work/label, made by make(clips) unless a finished one of the same
+    prompts is there."""
     folder = work / label
     if (folder / "report.json").is_file():
-        return json.loads((folder / "report.json").read_text())
+        report = json.loads((folder / "report.json").read_text())
+        if report.get("prompt_ids") == ids:
+            return report
     started = time.time()
+    shutil.rmtree(folder / "clips", ignore_errors=True)
     make(folder / "clips")
     report = _score(folder / "clips", folder, f"guidance sweep: {label}")
     report["wall_s"] = round(time.time() - started, 1)
+    report["prompt_ids"] = ids
     (folder / "report.json").write_text(json.dumps(report))
     return report
 
@@ -124,14 +130,15 @@ def main() -> None:
     grid = [_setting(text, parse_guidance, UserError) for text in args.settings]
     prompts = _prompts(args.prompts, _counts(args.n))
     split = args.prompts.name
-    world = primary_scores(_run(args.work / split, "world", lambda clips: render_world(prompts, clips)))
+    ids = [p.id for p in prompts]
+    world = primary_scores(_run(args.work / split, "world", ids, lambda clips: render_world(prompts, clips)))
     runs = []
     for ckpt in args.checkpoint:
         generator = build_generator(ckpt)
         name = Path(ckpt).name if ckpt != "default" else "default"
         for g, steps in grid:
-            label = f"{name}-g{g[0]:g},{g[1]:g}-s{steps or 'preset'}"
-            report = _run(args.work / split, label, lambda clips, g=g, s=steps, gen=generator: generate_suite(
+            label = f"{name}-g{g[0]:g},{g[1]:g}-s{steps or 'preset'}" + ("" if args.preset == "sora-2" else f"-{args.preset}")
+            report = _run(args.work / split, label, ids, lambda clips, g=g, s=steps, gen=generator: generate_suite(
                 prompts, gen, clips, steps=s, preset=args.preset, guidance=g))
             scores = primary_scores(report)
             runs.append({"checkpoint": ckpt, "guidance": list(g), "steps": steps,

@@ -41,6 +41,9 @@ def test_sweep_runs_each_setting_once_and_marks_the_best(tmp_path: Path, tiny_ch
     stamp = (split / "world" / "report.json").stat().st_mtime_ns
     guidance.main()  # finished runs are read back, not redone
     assert (split / "world" / "report.json").stat().st_mtime_ns == stamp
+    monkeypatch.setattr(sys, "argv", [*argv[:-2], "--n", "dialogue=1", *argv[-2:]])  # other prompts: redone
+    guidance.main()
+    assert [c["id"] for c in json.loads((split / "world" / "report.json").read_text())["clips"]] == ["dialogue-000"]
     for bad, words in ((["--n", "dialogue=0"], "CAPABILITY=N"), (["--settings", "1,1@0"], "steps after @"),
                        (["--settings", "1"], "VIDEO,AUDIO")):
         monkeypatch.setattr(sys, "argv", [*argv[:1], *bad])

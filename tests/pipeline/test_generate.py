@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from phonofilm.media import read_mp4
-from phonofilm.pipeline.generate import load_generator
+from phonofilm.pipeline.generate import Pipeline, load_generator
 from phonofilm.pipeline.request import GenerationRequest
 
 PROMPT = 'A red rubber ball bounces on a wooden floor. Pip says, "Watch this!"'
@@ -65,6 +65,17 @@ def test_guidance_overrides_the_preset_and_is_recorded(pipe) -> None:
     assert np.array_equal(preset.clip.frames, same.clip.frames) and np.array_equal(preset.clip.audio, same.clip.audio)
     assert not np.array_equal(preset.clip.frames, off.clip.frames)
     assert not np.array_equal(preset.clip.audio, off.clip.audio)
+
+
+def test_a_few_step_checkpoint_samples_without_guidance_unless_asked(pipe) -> None:
+    few = Pipeline(pipe.system, {**pipe.record, "few_step": True}, pipe.checkpoint, upsampler=pipe.upsampler)
+    req = GenerationRequest(PROMPT, seconds=1.0, width=160, height=90, seed=5)
+    plain = few.generate(req)
+    assert plain.metadata["sampler"] == "shortcut" and plain.metadata["steps"] == "4"
+    assert plain.metadata["guidance"] == "1,1"  # sora-2's few_step_guidance
+    guided = few.generate(GenerationRequest(**{**req.__dict__, "guidance": (3.0, 2.0)}))
+    assert guided.metadata["guidance"] == "3,2" and not np.array_equal(plain.clip.audio, guided.clip.audio)
+    assert pipe.generate(GenerationRequest(**{**req.__dict__, "steps": 2})).metadata["guidance"] == "3,2"
 
 
 @pytest.mark.parametrize(
