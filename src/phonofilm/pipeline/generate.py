@@ -164,9 +164,10 @@ class Pipeline:
         """Canvas, chunks and storyboard; for an extension also the source tail's clean latents."""
         cfg, layout = self.system.config, self.system.config.layout
         preset = generation_preset(request.preset)
-        if request.guidance is not None:
-            preset = replace(preset, video_guidance=float(request.guidance[0]),
-                             audio_guidance=float(request.guidance[1]))
+        few = bool(self.record.get("few_step")) and preset.few_steps is not None
+        scales = request.guidance or (preset.few_step_guidance if few else None)
+        if scales is not None:
+            preset = replace(preset, video_guidance=float(scales[0]), audio_guidance=float(scales[1]))
         seed = request.seed if request.seed is not None else int(np.random.SeedSequence().entropy % 2**31)
         board = resolve_storyboard(request.prompt, request.seconds, request.storyboard,
                                    cfg.transformer.max_shots, cfg.fps)
@@ -190,7 +191,6 @@ class Pipeline:
         total = layout.latent_frames_for(out)
         single = total <= round(single_pass * per_second) + 1 and request.extend is None
         chunks = [Chunk(0, 0, total, 0, layout)] if single else long.plan_chunks(total, window, k, layout, first)
-        few = bool(self.record.get("few_step")) and preset.few_steps is not None
         canvas = Canvas(w, h, layout.frames_for(total), out, layout)
         verbatim = request.prompt if len(chunks) == 1 and request.storyboard is None and context is None else None
         plan = Plan(canvas, tuple(chunks), board, seed, preset, "shortcut" if few else preset.sampler,

@@ -15,12 +15,15 @@ class GenerationPreset:
     audio_guidance: float
     model_area: int  # working-resolution pixels (W·H) of the transformer's canvas
     max_seconds: float  # longest request; longer than `single_pass_seconds` is made in chunks (long.py)
-    few_steps: int | None = None  # with a shortcut-distilled checkpoint: this many `shortcut` steps
+    few_steps: int | None = None  # with a shortcut-distilled checkpoint: this many `shortcut` steps ...
+    few_step_guidance: tuple[float, float] = (1.0, 1.0)  # ... at these (video, audio) guidance scales
     single_pass_seconds: float = 20.0  # longest one-window generation (the longest training clips)
 
 
 PRESETS: MappingProxyType[str, GenerationPreset] = MappingProxyType({
-    # the fast path: few Euler steps at the model's native canvas
+    # the fast path: few Euler steps at the model's native canvas. With a shortcut-distilled checkpoint,
+    # 4 shortcut steps without guidance: on the validation split any guidance lowered effects sync
+    # (recall 0.25 → 0.04–0.22) and adherence did not gain (benchmarks/results/guidance.json).
     "sora-2": GenerationPreset("sora-2", "euler", 12, 3.0, 2.0, 128 * 72, 90.0, few_steps=4),
     # the fidelity path: more, second-order steps
     "sora-2-pro": GenerationPreset("sora-2-pro", "heun", 24, 4.0, 2.5, 128 * 72, 90.0),
