@@ -67,14 +67,18 @@ def test_guidance_overrides_the_preset_and_is_recorded(pipe) -> None:
     assert not np.array_equal(preset.clip.audio, off.clip.audio)
 
 
-def test_a_few_step_checkpoint_samples_without_guidance_unless_asked(pipe) -> None:
+def test_a_few_step_checkpoint_guides_only_speech_unless_asked(pipe) -> None:
     few = Pipeline(pipe.system, {**pipe.record, "few_step": True}, pipe.checkpoint, upsampler=pipe.upsampler)
-    req = GenerationRequest(PROMPT, seconds=1.0, width=160, height=90, seed=5)
+    req = GenerationRequest("A red rubber ball bounces on a wooden floor.", seconds=1.0, width=160, height=90, seed=5)
     plain = few.generate(req)
     assert plain.metadata["sampler"] == "shortcut" and plain.metadata["steps"] == "4"
     assert plain.metadata["guidance"] == "1,1"  # sora-2's few_step_guidance
     guided = few.generate(GenerationRequest(**{**req.__dict__, "guidance": (3.0, 2.0)}))
     assert guided.metadata["guidance"] == "3,2" and not np.array_equal(plain.clip.audio, guided.clip.audio)
+    spoken = few.generate(GenerationRequest(**{**req.__dict__, "prompt": PROMPT}))  # a quoted line
+    assert spoken.metadata["guidance"] == "3,2"  # few_step_speech_guidance
+    assert few.generate(GenerationRequest(**{**req.__dict__, "prompt": PROMPT, "guidance": (1.0, 1.5)})
+                        ).metadata["guidance"] == "1,1.5"
     assert pipe.generate(GenerationRequest(**{**req.__dict__, "steps": 2})).metadata["guidance"] == "3,2"
 
 

@@ -27,12 +27,12 @@ from phonofilm.diffusion.samplers import SAMPLERS
 from phonofilm.media.conform import conform
 from phonofilm.models.reference import CameoInput
 from phonofilm.models.system import System, load_system
-from phonofilm.models.text import TextConditioning, TextEncoder
+from phonofilm.models.text import TextConditioning, TextEncoder, parse_dialogue
 from phonofilm.models.upsampler import Upsampler, load_upsampler
 from phonofilm.pipeline import long
 from phonofilm.pipeline.cameo import encode_cameos
 from phonofilm.pipeline.long import Chunk, LongConfig
-from phonofilm.pipeline.presets import GenerationPreset, generation_preset, working_size
+from phonofilm.pipeline.presets import GenerationPreset, generation_preset, sampling_guidance, working_size
 from phonofilm.pipeline.request import GenerationRequest, GenerationResult, ProgressFn, UnsupportedRequest
 from phonofilm.pipeline.storyboard import Storyboard, resolve_storyboard
 from phonofilm.pipeline.upsample import upsample_to
@@ -164,13 +164,12 @@ class Pipeline:
         """Canvas, chunks and storyboard; for an extension also the source tail's clean latents."""
         cfg, layout = self.system.config, self.system.config.layout
         preset = generation_preset(request.preset)
-        few = bool(self.record.get("few_step")) and preset.few_steps is not None
-        scales = request.guidance or (preset.few_step_guidance if few else None)
-        if scales is not None:
-            preset = replace(preset, video_guidance=float(scales[0]), audio_guidance=float(scales[1]))
         seed = request.seed if request.seed is not None else int(np.random.SeedSequence().entropy % 2**31)
         board = resolve_storyboard(request.prompt, request.seconds, request.storyboard,
                                    cfg.transformer.max_shots, cfg.fps)
+        few = bool(self.record.get("few_step")) and preset.few_steps is not None
+        scales = sampling_guidance(preset, few, bool(parse_dialogue(board.script())), request.guidance)
+        preset = replace(preset, video_guidance=scales[0], audio_guidance=scales[1])
         w, h = working_size(request.width, request.height, preset.model_area)
         out = max(1, round(request.seconds * cfg.fps))
         per_second = cfg.fps / layout.frames_per_latent

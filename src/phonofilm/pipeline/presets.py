@@ -16,14 +16,16 @@ class GenerationPreset:
     model_area: int  # working-resolution pixels (W·H) of the transformer's canvas
     max_seconds: float  # longest request; longer than `single_pass_seconds` is made in chunks (long.py)
     few_steps: int | None = None  # with a shortcut-distilled checkpoint: this many `shortcut` steps ...
-    few_step_guidance: tuple[float, float] = (1.0, 1.0)  # ... at these (video, audio) guidance scales
+    few_step_guidance: tuple[float, float] = (1.0, 1.0)  # ... at these (video, audio) guidance scales,
+    few_step_speech_guidance: tuple[float, float] = (3.0, 2.0)  # ... these when the prompt has quoted lines
     single_pass_seconds: float = 20.0  # longest one-window generation (the longest training clips)
 
 
 PRESETS: MappingProxyType[str, GenerationPreset] = MappingProxyType({
     # the fast path: few Euler steps at the model's native canvas. With a shortcut-distilled checkpoint,
-    # 4 shortcut steps without guidance: on the validation split any guidance lowered effects sync
-    # (recall 0.25 → 0.04–0.22) and adherence did not gain (benchmarks/results/guidance.json).
+    # 4 shortcut steps, unguided unless the prompt has quoted lines: on the validation split every guided
+    # setting lowered effects sync (recall 0.25 → 0.04–0.22), while dialogue needs guidance (adherence
+    # 0.53 guided vs 0.46 not, 30 prompts; benchmarks/results/guidance*.json, docs/model-card.md).
     "sora-2": GenerationPreset("sora-2", "euler", 12, 3.0, 2.0, 128 * 72, 90.0, few_steps=4),
     # the fidelity path: more, second-order steps
     "sora-2-pro": GenerationPreset("sora-2-pro", "heun", 24, 4.0, 2.5, 128 * 72, 90.0),
@@ -40,6 +42,18 @@ def generation_preset(name: str) -> GenerationPreset:
     if key not in PRESETS:
         raise ValueError(f"unknown preset/model {name!r}; choose one of {sorted(PRESETS) + sorted(ALIASES)}")
     return PRESETS[key]
+
+
+def sampling_guidance(preset: GenerationPreset, few_step: bool, speaks: bool,
+                      requested: tuple[float, float] | None = None) -> tuple[float, float]:
+    """The (video, audio) guidance scales a request samples with: its own when it names them; with a
+    shortcut-distilled checkpoint the preset's few-step scales (those for speech when the prompt has quoted
+    lines); otherwise the preset's."""
+    if requested is not None:
+        return float(requested[0]), float(requested[1])
+    if few_step and preset.few_steps is not None:
+        return preset.few_step_speech_guidance if speaks else preset.few_step_guidance
+    return preset.video_guidance, preset.audio_guidance
 
 
 def working_size(width: int, height: int, area: int) -> tuple[int, int]:
