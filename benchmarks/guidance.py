@@ -44,12 +44,14 @@ def _counts(text: str) -> dict[str, int]:
     return out
 
 
-def _setting(text: str, parse_guidance, error: type[Exception]) -> tuple[tuple[float, float], int | None]:
+def _setting(text: str) -> tuple[tuple[float, float], int | None]:
     """'3,2' → ((3, 2), None); '1,1@8' → ((1, 1), 8)."""
+    from phonofilm.cli.common import UserError, parse_guidance
+
     scales, _, steps = text.partition("@")
     try:
         guidance = parse_guidance(scales)
-    except error as e:
+    except UserError as e:
         raise SystemExit(f"--settings {text!r}: {e}") from None
     if steps and not (steps.isdigit() and 1 <= int(steps) <= 200):
         raise SystemExit(f"--settings {text!r}: steps after @ must be a whole number from 1 to 200")
@@ -61,7 +63,10 @@ def _prompts(root: Path, counts: dict[str, int]) -> list:
 
     chosen = []
     for cap, n in counts.items():
-        suite = load_suite(cap, root)
+        try:
+            suite = load_suite(cap, root)
+        except ValueError as e:
+            raise SystemExit(f"--prompts {root}: {e}") from None
         if len(suite) < n:
             raise SystemExit(f"{root}/{cap}.jsonl has {len(suite)} prompts; asked for {n}")
         chosen += suite[:n]
@@ -123,21 +128,28 @@ def main() -> None:
     ap.add_argument("--work", type=Path, default=Path("runs/guidance"))
     ap.add_argument("--out", type=Path, default=HERE / "results" / "guidance.json")
     args = ap.parse_args()
-    from phonofilm.cli.common import UserError, parse_guidance
     from phonofilm.eval.runner import build_generator, generate_suite
     from phonofilm.eval.suite import render_world
 
-    grid = [_setting(text, parse_guidance, UserError) for text in args.settings]
-    prompts = _prompts(args.prompts, _counts(args.n))
+    grid = [_setting(text) for text in args.settings]
+    missing = [c for c in args.checkpoint if c != "default" and not Path(c).is_dir()]
+    if missing:
+        raise SystemExit(f"--checkpoint: no checkpoint directory at {', '.join(missing)}")
+    counts = _counts(args.n)
+    prompts = _prompts(args.prompts, counts)
     split = args.prompts.name
     ids = [p.id for p in prompts]
     world = primary_scores(_run(args.work / split, "world", ids, lambda clips: render_world(prompts, clips)))
+    suffix = "" if args.preset == "sora-2" else f"-{args.preset}"  # runs of another preset: other folders
     runs = []
     for ckpt in args.checkpoint:
-        generator = build_generator(ckpt)
+        try:
+            generator = build_generator(ckpt)
+        except ValueError as e:  # not a phonofilm checkpoint (CheckpointError is one)
+            raise SystemExit(f"--checkpoint {ckpt}: {e}") from None
         name = Path(ckpt).name if ckpt != "default" else "default"
         for g, steps in grid:
-            label = f"{name}-g{g[0]:g},{g[1]:g}-s{steps or 'preset'}" + ("" if args.preset == "sora-2" else f"-{args.preset}")
+            label = f"{name}-g{g[0]:g},{g[1]:g}-s{steps or 'preset'}{suffix}"
             report = _run(args.work / split, label, ids, lambda clips, g=g, s=steps, gen=generator: generate_suite(
                 prompts, gen, clips, steps=s, preset=args.preset, guidance=g))
             scores = primary_scores(report)
@@ -149,7 +161,7 @@ def main() -> None:
     for ckpt in args.checkpoint:
         mine = [r for r in runs if r["checkpoint"] == ckpt]
         max(mine, key=lambda r: r["objective"])["best"] = True
-    result = {"benchmark": "guidance", "prompts": str(args.prompts), "n": _counts(args.n), "preset": args.preset,
+    result = {"benchmark": "guidance", "prompts": str(args.prompts), "n": counts, "preset": args.preset,
               "machine": {"cpu": platform.machine(), "cores": os.cpu_count(), "python": platform.python_version()},
               "world": world, "runs": runs}
     args.out.parent.mkdir(parents=True, exist_ok=True)

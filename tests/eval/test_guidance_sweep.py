@@ -45,7 +45,8 @@ def test_sweep_runs_each_setting_once_and_marks_the_best(tmp_path: Path, tiny_ch
     guidance.main()
     assert [c["id"] for c in json.loads((split / "world" / "report.json").read_text())["clips"]] == ["dialogue-000"]
     for bad, words in ((["--n", "dialogue=0"], "CAPABILITY=N"), (["--settings", "1,1@0"], "steps after @"),
-                       (["--settings", "1"], "VIDEO,AUDIO")):
+                       (["--settings", "1"], "VIDEO,AUDIO"), (["--prompts", str(tmp_path / "no")], "--prompts"),
+                       (["--checkpoint", str(tmp_path / "no")], "no checkpoint directory")):
         monkeypatch.setattr(sys, "argv", [*argv[:1], *bad])
         with pytest.raises(SystemExit, match=words):
             guidance.main()

@@ -46,12 +46,12 @@ def generation_preset(name: str) -> GenerationPreset:
 
 def sampling_guidance(preset: GenerationPreset, few_step: bool, speaks: bool,
                       requested: tuple[float, float] | None = None) -> tuple[float, float]:
-    """The (video, audio) guidance scales a request samples with: its own when it names them; with a
-    shortcut-distilled checkpoint the preset's few-step scales (those for speech when the prompt has quoted
-    lines); otherwise the preset's."""
+    """The (video, audio) guidance scales a request samples with: its own when it names them; when it samples
+    in the preset's few shortcut steps (`few_step`), the few-step scales (those for speech when the prompt
+    has quoted lines); otherwise the preset's."""
     if requested is not None:
         return float(requested[0]), float(requested[1])
-    if few_step and preset.few_steps is not None:
+    if few_step:
         return preset.few_step_speech_guidance if speaks else preset.few_step_guidance
     return preset.video_guidance, preset.audio_guidance
 

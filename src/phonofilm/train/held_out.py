@@ -27,7 +27,6 @@ def render_sound(seed: int, seconds: float, sample_rate: int = 16000) -> np.ndar
                                    sample_rate, 2), dtype=np.float32)
 
 
-
 def held_out_clip(i: int, seconds: float):
     """The i-th held-out world clip at 128×72 (seed ≥ HELD_OUT_SEED: never trained on)."""
     from phonofilm.world.make import make_clip_from_seed
