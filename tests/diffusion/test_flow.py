@@ -8,6 +8,7 @@ import pytest
 import torch
 
 from phonofilm.diffusion.flow import (
+    change_weights,
     condition_dropout,
     flow_loss,
     get_schedule,
@@ -108,3 +109,32 @@ def test_loss_ignores_conditioning_frames_and_weights_streams() -> None:
         weights={"audio": 0.5},
     )
     assert parts["video"] == 0 and parts["audio"] == pytest.approx(1.0) and total == pytest.approx(0.5)
+
+
+def test_change_weights_emphasise_what_moves_and_keep_the_loss_scale() -> None:
+    z = torch.zeros(2, 4, 6, 3, 3)  # video latents [B, C, T, H, W]: still, except one position that jumps
+    z[0, :, 3:, 1, 2] = 1.0  # sample 0 changes between frames 2 and 3 at (1, 2)
+    w = change_weights(z, strength=3.0)
+    assert w.shape == (2, 1, 6, 3, 3)
+    assert torch.allclose(w.mean((1, 2, 3, 4)), torch.ones(2))  # mean 1 per sample: only the emphasis moves
+    assert w[0, 0, 2, 1, 2] == w[0, 0, 3, 1, 2] == w[0].max() > 1  # both frames of the change
+    assert w[0, 0, 0, 1, 2] < w[0, 0, 2, 1, 2] and w[0, 0, 2, 0, 0] < 1
+    assert torch.allclose(w[1], torch.ones_like(w[1]))  # nothing changes: every position alike
+    assert torch.equal(change_weights(z, 0.0), torch.ones_like(z[:, :1]))
+    audio = torch.zeros(1, 8, 10)  # audio latents [B, C, T]: an onset at 6
+    audio[..., 6:] = 2.0
+    wa = change_weights(audio, 2.0)
+    assert wa.shape == (1, 1, 10) and int(wa[0, 0].argmax()) in (5, 6)
+
+
+def test_position_weights_scale_each_positions_error() -> None:
+    target = torch.zeros(1, 2, 4)
+    pred = target.clone()
+    pred[..., 1] = 1.0  # the only error, on time step 1
+    w = torch.tensor([1.0, 3.0, 1.0, 1.0]).view(1, 1, 4)
+    assert masked_mse(pred, target) == pytest.approx(0.25)
+    assert masked_mse(pred, target, weights=w) == pytest.approx(3.0 / 6.0)
+    keep = torch.tensor([[True, False, True, True]])  # a clean (conditioning) position drops out, weighted or not
+    assert masked_mse(pred, target, keep, weights=w) == 0
+    _, parts = flow_loss({"audio": pred}, {"audio": target}, position_weights={"audio": w})
+    assert parts["audio"] == pytest.approx(0.5)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import math
 import subprocess
 import sys
 from pathlib import Path
@@ -131,6 +132,26 @@ def test_init_from_checkpoint_runs_the_later_stages(tmp_path: Path, tiny_checkpo
     with pytest.raises(ValueError, match="is a 'tiny' model"):
         train(dataclasses.replace(train_preset("small-cpu-distill")), tmp_path / "x", device="cpu",
               progress=False, init=tiny_checkpoint)
+
+
+def test_the_change_weighted_flow_loss_trains_and_is_recorded(tmp_path: Path) -> None:
+    cfg = dataclasses.replace(recipe(2), eval_every=0, flow_change_weight=2.0)
+    ck = load_checkpoint(train(cfg, tmp_path / "run", device="cpu", progress=False))
+    assert ck.record["recipe"]["flow_change_weight"] == 2.0
+    logs = [json.loads(line) for line in (tmp_path / "run" / "log.jsonl").read_text().splitlines()]
+    assert all(math.isfinite(r["loss"]) for r in logs if r.get("stage") == "transformer")
+
+
+def test_a_continued_run_lists_each_earlier_run_once() -> None:
+    from phonofilm.models.system import continued_history
+
+    gpu = {"train_config": "small-gpu", "steps": {"transformer": 850}}
+    cont = {"train_config": "small-gpu-continue", "steps": {"transformer": 889}}
+    # a checkpoint from before session 10: every decoder tune repeated its training run in the history
+    record = {**cont, "decoders": {"vocoder": {}}, "history": [gpu, cont, cont]}
+    assert continued_history(record) == [gpu, cont]
+    assert continued_history({**cont, "history": [gpu]}) == [gpu, cont]
+    assert continued_history(gpu) == [gpu]
 
 
 def test_init_from_a_2x_checkpoint_keeps_its_time_base(tmp_path: Path, tiny_checkpoint_2x: Path,

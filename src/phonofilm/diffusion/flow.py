@@ -94,13 +94,32 @@ def condition_dropout(
     return keep_text, keep_dialogue
 
 
-def masked_mse(pred: Tensor, target: Tensor, loss_mask: Tensor | None = None) -> Tensor:
-    """Mean squared error over positions where loss_mask [B, T] is True (all when None)."""
+def masked_mse(pred: Tensor, target: Tensor, loss_mask: Tensor | None = None,
+               weights: Tensor | None = None) -> Tensor:
+    """Mean squared error over positions where loss_mask [B, T] is True (all when None), each position
+    weighted by `weights` (broadcast to the latents, e.g. [B, 1, T, ...] from `change_weights`)."""
     sq = (pred.float() - target.float()) ** 2
-    if loss_mask is None:
+    w = torch.ones_like(sq) if weights is None else weights.float().expand_as(sq)
+    if loss_mask is not None:
+        w = w * _per_time(loss_mask.to(sq.dtype), sq)
+    if loss_mask is None and weights is None:
         return sq.mean()
-    weights = _per_time(loss_mask.to(sq.dtype), sq).expand_as(sq)
-    return (sq * weights).sum() / weights.sum().clamp(min=1.0)
+    return (sq * w).sum() / w.sum().clamp(min=1.0)
+
+
+def change_weights(z: Tensor, strength: float) -> Tensor:
+    """Per-position flow-loss weights [B, 1, T, ...] that emphasise where clean latents [B, C, T, ...]
+    change in time — a moving object in video, an onset in sound — which a plain MSE, dominated by still
+    backgrounds and steady beds, underweights: 1 + strength · |Δz| / mean |Δz| (Δ between neighbouring
+    latent frames, averaged over channels and onto both frames), then scaled to mean 1 per sample so only
+    the emphasis moves, not the loss's size."""
+    if z.shape[2] < 2 or strength <= 0:
+        return torch.ones_like(z[:, :1])
+    d = (z[:, :, 1:] - z[:, :, :-1]).abs().mean(1, keepdim=True).float()
+    change = (torch.cat([d[:, :, :1], d], 2) + torch.cat([d, d[:, :, -1:]], 2)) / 2
+    dims = tuple(range(1, change.dim()))
+    w = 1 + strength * change / change.mean(dims, keepdim=True).clamp(min=1e-8)
+    return w / w.mean(dims, keepdim=True)
 
 
 def flow_loss(
@@ -108,18 +127,20 @@ def flow_loss(
     target: Mapping[str, Tensor],
     cond_masks: Mapping[str, Tensor | None] | None = None,
     weights: Mapping[str, float] | None = None,
+    position_weights: Mapping[str, Tensor] | None = None,
 ) -> tuple[Tensor, dict[str, Tensor]]:
     """Weighted sum over modalities of masked MSE; clean conditioning positions are excluded.
 
-    pred / target: modality ('video', 'audio') → velocity; cond_masks: modality → [B, T] (True = clean).
-    Returns (total, per-modality losses).
+    pred / target: modality ('video', 'audio') → velocity; cond_masks: modality → [B, T] (True = clean);
+    position_weights: modality → per-position weights (`change_weights`). Returns (total, per-modality losses).
     """
     cond_masks = cond_masks or {}
     weights = weights or {}
+    position_weights = position_weights or {}
     parts: dict[str, Tensor] = {}
     for name, p in pred.items():
         cond = cond_masks.get(name)
-        parts[name] = masked_mse(p, target[name], None if cond is None else ~cond.bool())
+        parts[name] = masked_mse(p, target[name], None if cond is None else ~cond.bool(), position_weights.get(name))
     if not parts:
         raise ValueError("flow_loss needs at least one modality in pred")
     total = torch.stack([weights.get(name, 1.0) * loss for name, loss in parts.items()]).sum()

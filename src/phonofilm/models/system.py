@@ -185,6 +185,16 @@ def history_row(record: dict[str, Any]) -> dict[str, Any]:
     return {k: record[k] for k in keep if k in record}
 
 
+def continued_history(record: dict[str, Any]) -> list[dict[str, Any]]:
+    """The `history` of a run that starts from `record`: the runs before it, then its own, each once
+    (checkpoints tuned before session 10 repeated their training run once per decoder tune)."""
+    rows: list[dict[str, Any]] = []
+    for row in [*record.get("history", []), history_row(record)]:
+        if not rows or row != rows[-1]:
+            rows.append(row)
+    return rows
+
+
 def system_from_checkpoint(ck: Checkpoint, source: str | Path, device: str | torch.device = "cpu") -> System:
     """The networks of a loaded checkpoint (fp32, eval mode); `source` names it in errors."""
     system = System(SystemConfig.from_dict(ck.config))

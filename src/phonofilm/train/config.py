@@ -72,6 +72,9 @@ class TrainConfig:
     video_edge_weight: float = 0.0
     # audio VAE loss: an L1 of the log-mel's gradients along frequency and time (harmonics and onsets)
     audio_edge_weight: float = 0.0
+    # flow-matching loss: extra weight where the clean latents change in time (moving objects, onsets;
+    # `diffusion.flow.change_weights`); 0 = every position alike
+    flow_change_weight: float = 0.0
     ema_decay: float = 0.999
     p_first_frame: float = 0.15  # image-to-video: first latent frame given clean
     p_video_to_audio: float = 0.1  # video given clean, audio generated (the "separate synthesis" path)

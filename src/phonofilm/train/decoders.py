@@ -39,7 +39,7 @@ import numpy as np
 import torch
 
 from phonofilm.models.checkpoint import load_checkpoint
-from phonofilm.models.system import System, history_row, save_system, system_from_checkpoint
+from phonofilm.models.system import System, save_system, system_from_checkpoint
 from phonofilm.models.vocoder import Vocoder
 from phonofilm.train.adversarial import Adversary, MelDiscriminator, WaveDiscriminator
 from phonofilm.train.autoencoders import (
@@ -276,7 +276,7 @@ def tune_decoders(init: str | Path, out_dir: str | Path, cfg: DecoderTuneConfig 
                      for name, p in parts.items() if p.history},
            "held_out_before": before, "held_out": after}
     tuned = {**record.get("decoders", {}), **{name: run for name in parts}}
-    new_record = {**record, "decoders": tuned, "history": [*record.get("history", []), history_row(record)]}
+    new_record = {**record, "decoders": tuned}  # the training run is unchanged: no new history row
     save_system(out_dir, system, new_record, dtype=ck.float_dtype)  # keep fp16 if shipped
     log(f"saved {out_dir}: {step} steps in {wall:.0f} s; held-out {after}")
     return run

@@ -11,6 +11,7 @@ from torch import Tensor
 
 from phonofilm.diffusion.flow import (
     condition_dropout,
+    change_weights,
     flow_loss,
     noise_latents,
     sample_timesteps,
@@ -196,7 +197,11 @@ def transformer_step(system: System, transformer: torch.nn.Module, text_encoder:
         pred["audio"], target["audio"] = a_pred, velocity_target(za, na)
         if cond_a is not None:
             masks["audio"] = cond_a
-    loss, parts = flow_loss(pred, target, masks)
+    emphasis = {}
+    if cfg.flow_change_weight > 0:
+        emphasis = {"video": change_weights(zv, cfg.flow_change_weight),
+                    "audio": change_weights(za, cfg.flow_change_weight)}
+    loss, parts = flow_loss(pred, target, masks, position_weights=emphasis)
     grad = optimizer_step(transformer, opt, loss, cfg.transformer.max_grad_norm)
     logs = {"loss": float(loss.detach()), "grad_norm": grad}
     logs.update({f"loss_{k}": float(v.detach()) for k, v in parts.items()})

@@ -102,7 +102,7 @@ def _init_from(run: Run, checkpoint: Path) -> None:
     (`models.video_vae.warm_start`), which only a recipe that retrains the video VAE may ask for.
     """
     from phonofilm.models.checkpoint import CheckpointError, load_checkpoint
-    from phonofilm.models.system import history_row, load_modules
+    from phonofilm.models.system import continued_history, load_modules
     from phonofilm.models.video_vae import VideoVAE, warm_start
 
     ck = load_checkpoint(checkpoint)
@@ -126,7 +126,7 @@ def _init_from(run: Run, checkpoint: Path) -> None:
         run.steps_done = {"autoencoders": run.steps_done.get("autoencoders", 0)}
     if run.cfg.distill.steps == 0 or run.cfg.transformer.steps > 0:
         run.steps_done.pop("distill", None)  # more flow-matching training undoes a distillation
-    run.history = [*record.get("history", []), history_row(record)]
+    run.history = continued_history(record)
     more = run.cfg.transformer.steps > run.steps_done.get("transformer", 0)
     run.stage = "transformer" if more or run.cfg.distill.steps == 0 else "distill"
     run.step = 0 if run.stage == "distill" else run.steps_done.get("transformer", 0)
