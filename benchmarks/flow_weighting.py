@@ -35,10 +35,9 @@ TOP = 0.10  # share of each clip's positions counted as changing
 def train(args: argparse.Namespace) -> dict:
     import torch
 
+    from phonofilm.models.checkpoint import load_checkpoint
     from phonofilm.train.config import train_preset
     from phonofilm.train.trainer import train as run_training
-
-    from phonofilm.models.checkpoint import load_checkpoint
 
     torch.set_num_threads(args.threads)
     done = load_checkpoint(args.init).record.get("steps", {}).get("transformer", 0)  # a continued run counts on

@@ -10,8 +10,8 @@ import torch
 from torch import Tensor
 
 from phonofilm.diffusion.flow import (
-    condition_dropout,
     change_weights,
+    condition_dropout,
     flow_loss,
     noise_latents,
     sample_timesteps,
