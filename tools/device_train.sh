@@ -28,6 +28,7 @@ fi
 nvidia-smi --query-gpu=name,memory.total --format=csv,noheader || true
 python3 -c "import torch; print('torch', torch.__version__, torch.cuda.is_available())"
 start=$(date +%s)
+rm -rf /tmp/run  # a warm machine keeps the last call's run, which another recipe would refuse to resume
 UPS=""
 if [ "${UPSAMPLER_MINUTES:-6}" != "0" ] && python3 -c "import phonofilm.train.upsampler" 2>/dev/null; then
   python3 -m phonofilm.train.upsampler --config gpu --out "$OUT/upsampler" --minutes "${UPSAMPLER_MINUTES:-6}" --workers 4 \
