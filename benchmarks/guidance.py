@@ -8,7 +8,9 @@ For each checkpoint × guidance pair × step count, generate the first N prompts
 Primary scores (each in [0, 1], a clip the perception cannot measure counts 0, so a setting cannot win by
 making clips unmeasurable): effects-sync recall and precision, and prompt adherence of dialogue, styles and
 ambience. `objective` = their mean as fractions of the world's; the best setting per checkpoint is marked.
-Every run's report.json stays under --work (resumable: a finished run is read back, not redone).
+Every run's report.json stays under --work, in a folder named by the checkpoint's folder name, a
+fingerprint of its checkpoint.json and the setting (resumable: a finished run of the same checkpoint and
+prompts is read back, not redone).
 
 A setting is VIDEO,AUDIO guidance, optionally @STEPS (default: the preset's step count): 3,2  1,1@8.
 
@@ -20,6 +22,7 @@ Usage: python benchmarks/guidance.py [--checkpoint default|DIR ...] [--settings 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import os
 import platform
@@ -79,6 +82,16 @@ def _score(clips: Path, out: Path, title: str) -> dict:
 
     write_report([score(item) for item in load_clip_dir(clips)], out, title)
     return json.loads((out / "report.json").read_text())
+
+
+def _fingerprint(ckpt: str) -> str:
+    """Six hex digits of the checkpoint's checkpoint.json (its record and shard map): two checkpoints of
+    one folder name (`runs/a/checkpoint`, `runs/b/checkpoint`), or the shipped model before and after it
+    is replaced, never share a run folder."""
+    from phonofilm.pipeline.generate import default_checkpoint
+
+    folder = default_checkpoint() if ckpt == "default" else Path(ckpt)
+    return hashlib.sha1((folder / "checkpoint.json").read_bytes()).hexdigest()[:6]
 
 
 def _run(work: Path, label: str, ids: list[str], make) -> dict:
@@ -147,7 +160,7 @@ def main() -> None:
             generator = build_generator(ckpt)
         except ValueError as e:  # not a phonofilm checkpoint (CheckpointError is one)
             raise SystemExit(f"--checkpoint {ckpt}: {e}") from None
-        name = Path(ckpt).name if ckpt != "default" else "default"
+        name = f"{'default' if ckpt == 'default' else Path(ckpt).name}-{_fingerprint(ckpt)}"
         for g, steps in grid:
             label = f"{name}-g{g[0]:g},{g[1]:g}-s{steps or 'preset'}{suffix}"
             report = _run(args.work / split, label, ids, lambda clips, g=g, s=steps, gen=generator: generate_suite(

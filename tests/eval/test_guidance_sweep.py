@@ -36,7 +36,7 @@ def test_sweep_runs_each_setting_once_and_marks_the_best(tmp_path: Path, tiny_ch
     assert [r["guidance"] for r in result["runs"]] == [[1.0, 1.0], [4.0, 3.0]]
     assert sum(bool(r.get("best")) for r in result["runs"]) == 1
     split = tmp_path / "work" / "prompts-validation"
-    clips = sorted((split / f"{tiny_checkpoint.name}-g4,3-s2" / "clips").glob("*.json"))
+    clips = sorted(split.glob(f"{tiny_checkpoint.name}-{guidance._fingerprint(str(tiny_checkpoint))}-g4,3-s2/clips/*.json"))
     assert [json.loads(c.read_text())["generation"]["guidance"] for c in clips] == ["4,3", "4,3"]
     stamp = (split / "world" / "report.json").stat().st_mtime_ns
     guidance.main()  # finished runs are read back, not redone
@@ -50,3 +50,16 @@ def test_sweep_runs_each_setting_once_and_marks_the_best(tmp_path: Path, tiny_ch
         monkeypatch.setattr(sys, "argv", [*argv[:1], *bad])
         with pytest.raises(SystemExit, match=words):
             guidance.main()
+
+
+def test_checkpoints_of_one_folder_name_get_their_own_runs(tmp_path: Path, tiny_checkpoint: Path) -> None:
+    import shutil
+
+    a, b = tmp_path / "a" / "checkpoint", tmp_path / "b" / "checkpoint"
+    shutil.copytree(tiny_checkpoint, a)
+    shutil.copytree(tiny_checkpoint, b)
+    assert guidance._fingerprint(str(a)) == guidance._fingerprint(str(b))  # the same model: its runs are reused
+    meta = json.loads((b / "checkpoint.json").read_text())
+    meta["record"]["steps"] = {"transformer": 1}  # another run's record
+    (b / "checkpoint.json").write_text(json.dumps(meta))
+    assert guidance._fingerprint(str(a)) != guidance._fingerprint(str(b))
