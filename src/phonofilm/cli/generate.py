@@ -165,7 +165,7 @@ def demo(
 
 
 def train(
-    config: str = typer.Option(..., help="Training recipe (train/config.py TRAIN_PRESETS): tiny, small-cpu, small-cpu-continue, small-cpu-distill, small-gpu, small-gpu-2x, small-gpu-continue, base-gpu."),
+    config: str = typer.Option(..., help="Training recipe (train/config.py TRAIN_PRESETS): tiny, small-cpu, small-cpu-continue, small-cpu-distill, small-gpu, small-gpu-2x, small-gpu-continue, small-gpu-topup, small-gpu-moving, base-gpu."),
     out: Path = typer.Option(Path("runs/default"), help="Run directory (resumes when it holds a state)."),
     device: str = typer.Option("auto", help="auto | cpu | cuda"),
     data: str = typer.Option(None, help="world | shards:DIR | folder:DIR (mp4 + .txt captions)."),

@@ -165,6 +165,17 @@ TRAIN_PRESETS: MappingProxyType[str, TrainConfig] = MappingProxyType({
         distill=StageConfig(steps=100_000, batch_size=48, lr=5e-5, warmup=50, minutes=0.75, echo=4),
         precision="bf16", log_every=50, checkpoint_every=1000, ema_decay=0.998,
     ),
+    # the next GPU run (docs/training.md): `small-gpu-continue` with the flow loss weighted toward latents
+    # that change (`flow_change_weight`: moving objects, onsets), `--init` the shipped model — one change
+    # against the model it continues, measured the same way
+    "small-gpu-moving": _cfg(
+        name="small-gpu-moving", model="small",
+        data=DataConfig(num_workers=12, **_GPU_DATA),
+        autoencoders=StageConfig(steps=0, batch_size=24, lr=6e-4),
+        transformer=StageConfig(steps=100_000, batch_size=48, lr=3e-4, warmup=200, minutes=5.5, echo=4),
+        distill=StageConfig(steps=100_000, batch_size=48, lr=5e-5, warmup=50, minutes=1.0, echo=4),
+        flow_change_weight=3.0, precision="bf16", log_every=50, checkpoint_every=1000, ema_decay=0.998,
+    ),
     # continue a trained small model's transformer on a CPU for a fixed time (`--init CHECKPOINT`), e.g.
     # after its video VAE changed; the same data mix as the GPU runs, 2 s clips only
     "small-cpu-continue": _cfg(
