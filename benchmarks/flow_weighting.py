@@ -2,6 +2,7 @@
 
 Usage:
     python benchmarks/flow_weighting.py train --init CK --out-dir runs/flowweight/w3 --weight 3 [--steps 120]
+        [--seed 0]
     python benchmarks/flow_weighting.py probe --checkpoint CK [CK ...] [--batches 6] [--out FILE]
 
 The generators do not draw the small moving objects of the world (a ball is a few latent positions), so
@@ -43,10 +44,12 @@ def train(args: argparse.Namespace) -> dict:
     done = load_checkpoint(args.init).record.get("steps", {}).get("transformer", 0)  # a continued run counts on
     base = train_preset("small-cpu-continue")
     cfg = dataclasses.replace(base, name=f"small-cpu-continue-w{args.weight:g}", flow_change_weight=args.weight,
+                              seed=args.seed, data=dataclasses.replace(base.data, seed_start=args.seed * 1_000_000),
                               transformer=dataclasses.replace(base.transformer, steps=done + args.steps, minutes=None))
     start = time.time()
     ck = run_training(cfg, Path(args.out_dir), "cpu", init=Path(args.init))
-    return {"checkpoint": str(ck), "weight": args.weight, "steps": args.steps, "wall_s": round(time.time() - start, 1)}
+    return {"checkpoint": str(ck), "weight": args.weight, "steps": args.steps, "seed": args.seed,
+            "wall_s": round(time.time() - start, 1)}
 
 
 def _split_errors(sq, z) -> tuple[float, float]:
@@ -99,12 +102,12 @@ def probe(args: argparse.Namespace) -> dict:
     from phonofilm.train.config import train_preset
     from phonofilm.train.held_out import HELD_OUT_SEED
 
-    data = dataclasses.replace(train_preset("small-cpu-continue").data, seed_start=HELD_OUT_SEED)
-    source = WorldBatches(data, batch_size=4, frames=33, seed=HELD_OUT_SEED)
-    batches = [source.batch(i) for i in range(args.batches)]
     missing = [c for c in args.checkpoint if not (Path(c) / "checkpoint.json").is_file()]
     if missing:
         raise SystemExit(f"error: not a checkpoint folder (no checkpoint.json): {', '.join(missing)}")
+    data = dataclasses.replace(train_preset("small-cpu-continue").data, seed_start=HELD_OUT_SEED)
+    source = WorldBatches(data, batch_size=4, frames=33, seed=HELD_OUT_SEED)
+    batches = [source.batch(i) for i in range(args.batches)]
     return {"benchmark": "flow_weighting", "batches": args.batches, "clips": 4 * args.batches, "seconds": 2.0,
             "timesteps": list(TIMESTEPS), "top_share": TOP,
             "results": {c: probe_one(Path(c), batches) for c in args.checkpoint}}
@@ -119,6 +122,7 @@ def main(argv: list[str] | None = None) -> int:
     t.add_argument("--weight", type=float, required=True)
     t.add_argument("--steps", type=int, default=120)
     t.add_argument("--threads", type=int, default=1)
+    t.add_argument("--seed", type=int, default=0, help="another seed: other clips, noise and timesteps")
     p = sub.add_parser("probe")
     p.add_argument("--checkpoint", nargs="+", required=True)
     p.add_argument("--batches", type=int, default=6)
