@@ -105,6 +105,16 @@ def _cfg(**kw: Any) -> TrainConfig:
 _GPU_DATA: dict[str, Any] = {"frames": (33, 65, 129), "frame_weights": (0.3, 0.55, 0.15), "cameo_p": 0.5,
                              "cameo_distractor_p": 0.2}
 
+# continue a trained small model on one GPU (`--init CHECKPOINT`): cameos, continuation, few-step
+_GPU_CONTINUE = _cfg(
+    name="small-gpu-continue", model="small",
+    data=DataConfig(num_workers=12, **_GPU_DATA),
+    autoencoders=StageConfig(steps=0, batch_size=24, lr=6e-4),
+    transformer=StageConfig(steps=100_000, batch_size=48, lr=3e-4, warmup=200, minutes=5.5, echo=4),
+    distill=StageConfig(steps=100_000, batch_size=48, lr=5e-5, warmup=50, minutes=1.0, echo=4),
+    precision="bf16", log_every=50, checkpoint_every=1000, ema_decay=0.998,
+)
+
 TRAIN_PRESETS: MappingProxyType[str, TrainConfig] = MappingProxyType({
     # seconds on a CPU: the end-to-end test recipe
     "tiny": _cfg(
@@ -133,15 +143,7 @@ TRAIN_PRESETS: MappingProxyType[str, TrainConfig] = MappingProxyType({
         video_motion_weight=4.0, video_edge_weight=0.5,
         precision="bf16", log_every=50, checkpoint_every=1000, ema_decay=0.998, eval_every=1000,
     ),
-    # continue a trained small model on one GPU (`--init CHECKPOINT`): cameos, continuation, few-step
-    "small-gpu-continue": _cfg(
-        name="small-gpu-continue", model="small",
-        data=DataConfig(num_workers=12, **_GPU_DATA),
-        autoencoders=StageConfig(steps=0, batch_size=24, lr=6e-4),
-        transformer=StageConfig(steps=100_000, batch_size=48, lr=3e-4, warmup=200, minutes=5.5, echo=4),
-        distill=StageConfig(steps=100_000, batch_size=48, lr=5e-5, warmup=50, minutes=1.0, echo=4),
-        precision="bf16", log_every=50, checkpoint_every=1000, ema_decay=0.998,
-    ),
+    "small-gpu-continue": _GPU_CONTINUE,
     # the next GPU run, in one ≤ 10-minute call (docs/training.md): `--init` the shipped model; its video VAE
     # warm-starts a 2×-temporal one trained again with the motion/edge losses (3.25 min; the audio VAE and
     # vocoder stay as they are), then its transformer follows the new latents (3.5 min) and is distilled for
@@ -157,25 +159,15 @@ TRAIN_PRESETS: MappingProxyType[str, TrainConfig] = MappingProxyType({
     ),
     # a few more GPU minutes for a trained small model (`--init` it): what is left of a 15-minute lease after
     # a first call — more flow matching for its transformer (2.25 min), then the few-step distillation again
-    "small-gpu-topup": _cfg(
-        name="small-gpu-topup", model="small",
-        data=DataConfig(num_workers=12, **_GPU_DATA),
-        autoencoders=StageConfig(steps=0, batch_size=24, lr=6e-4),
-        transformer=StageConfig(steps=100_000, batch_size=48, lr=3e-4, warmup=100, minutes=2.25, echo=4),
-        distill=StageConfig(steps=100_000, batch_size=48, lr=5e-5, warmup=50, minutes=0.75, echo=4),
-        precision="bf16", log_every=50, checkpoint_every=1000, ema_decay=0.998,
+    "small-gpu-topup": dataclasses.replace(
+        _GPU_CONTINUE, name="small-gpu-topup",
+        transformer=dataclasses.replace(_GPU_CONTINUE.transformer, warmup=100, minutes=2.25),
+        distill=dataclasses.replace(_GPU_CONTINUE.distill, minutes=0.75),
     ),
     # the next GPU run (docs/training.md): `small-gpu-continue` with the flow loss weighted toward latents
     # that change (`flow_change_weight`: moving objects, onsets), `--init` the shipped model — one change
     # against the model it continues, measured the same way
-    "small-gpu-moving": _cfg(
-        name="small-gpu-moving", model="small",
-        data=DataConfig(num_workers=12, **_GPU_DATA),
-        autoencoders=StageConfig(steps=0, batch_size=24, lr=6e-4),
-        transformer=StageConfig(steps=100_000, batch_size=48, lr=3e-4, warmup=200, minutes=5.5, echo=4),
-        distill=StageConfig(steps=100_000, batch_size=48, lr=5e-5, warmup=50, minutes=1.0, echo=4),
-        flow_change_weight=3.0, precision="bf16", log_every=50, checkpoint_every=1000, ema_decay=0.998,
-    ),
+    "small-gpu-moving": dataclasses.replace(_GPU_CONTINUE, name="small-gpu-moving", flow_change_weight=3.0),
     # continue a trained small model's transformer on a CPU for a fixed time (`--init CHECKPOINT`), e.g.
     # after its video VAE changed; the same data mix as the GPU runs, 2 s clips only
     "small-cpu-continue": _cfg(
