@@ -99,11 +99,11 @@ def masked_mse(pred: Tensor, target: Tensor, loss_mask: Tensor | None = None,
     """Mean squared error over positions where loss_mask [B, T] is True (all when None), each position
     weighted by `weights` (broadcast to the latents, e.g. [B, 1, T, ...] from `change_weights`)."""
     sq = (pred.float() - target.float()) ** 2
-    w = torch.ones_like(sq) if weights is None else weights.float().expand_as(sq)
-    if loss_mask is not None:
-        w = w * _per_time(loss_mask.to(sq.dtype), sq)
     if loss_mask is None and weights is None:
         return sq.mean()
+    w = (weights.float() if weights is not None else 1.0) * (
+        _per_time(loss_mask.to(sq.dtype), sq) if loss_mask is not None else 1.0)
+    w = w.expand_as(sq)
     return (sq * w).sum() / w.sum().clamp(min=1.0)
 
 

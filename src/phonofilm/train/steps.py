@@ -198,9 +198,9 @@ def transformer_step(system: System, transformer: torch.nn.Module, text_encoder:
         if cond_a is not None:
             masks["audio"] = cond_a
     emphasis = {}
-    if cfg.flow_change_weight > 0:
-        emphasis = {"video": change_weights(zv, cfg.flow_change_weight),
-                    "audio": change_weights(za, cfg.flow_change_weight)}
+    if cfg.flow_change_weight > 0:  # only for the streams in the loss
+        clean = {"video": zv, "audio": za}
+        emphasis = {k: change_weights(clean[k], cfg.flow_change_weight) for k in pred}
     loss, parts = flow_loss(pred, target, masks, position_weights=emphasis)
     grad = optimizer_step(transformer, opt, loss, cfg.transformer.max_grad_norm)
     logs = {"loss": float(loss.detach()), "grad_norm": grad}
