@@ -41,7 +41,10 @@ def train(args: argparse.Namespace) -> dict:
     from phonofilm.train.trainer import train as run_training
 
     torch.set_num_threads(args.threads)
-    done = load_checkpoint(args.init).record.get("steps", {}).get("transformer", 0)  # a continued run counts on
+    try:
+        done = load_checkpoint(args.init).record.get("steps", {}).get("transformer", 0)  # a continued run counts on
+    except ValueError as e:  # CheckpointError: missing or not a phonofilm checkpoint
+        raise SystemExit(f"error: --init {args.init}: {e}") from None
     base = train_preset("small-cpu-continue")
     cfg = dataclasses.replace(base, name=f"small-cpu-continue-w{args.weight:g}", flow_change_weight=args.weight,
                               seed=args.seed, data=dataclasses.replace(base.data, seed_start=args.seed * 1_000_000),

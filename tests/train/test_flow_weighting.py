@@ -36,3 +36,5 @@ def test_probe_reports_each_checkpoint_on_the_same_batches(tmp_path: Path, tiny_
         flow_weighting.main(["probe", "--checkpoint", str(tiny_checkpoint), "--batches", "0"])
     with pytest.raises(SystemExit, match="--weight"):
         flow_weighting.main(["train", "--init", str(tiny_checkpoint), "--out-dir", str(tmp_path), "--weight", "-1"])
+    with pytest.raises(SystemExit, match="--init"):
+        flow_weighting.main(["train", "--init", str(tmp_path / "nope"), "--out-dir", str(tmp_path), "--weight", "1"])
