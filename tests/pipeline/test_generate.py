@@ -80,6 +80,10 @@ def test_a_few_step_checkpoint_guides_only_speech_unless_asked(pipe) -> None:
     assert few.generate(GenerationRequest(**{**req.__dict__, "prompt": PROMPT, "guidance": (1.0, 1.5)})
                         ).metadata["guidance"] == "1,1.5"
     assert pipe.generate(GenerationRequest(**{**req.__dict__, "steps": 2})).metadata["guidance"] == "3,2"
+    pro = few.generate(GenerationRequest(**{**req.__dict__, "preset": "sora-2-pro"}))  # samples like sora-2
+    assert (pro.metadata["sampler"], pro.metadata["steps"], pro.metadata["guidance"]) == ("shortcut", "4", "1,1")
+    slow = pipe.generate(GenerationRequest(**{**req.__dict__, "preset": "sora-2-pro", "steps": 2}))  # not distilled
+    assert (slow.metadata["sampler"], slow.metadata["guidance"]) == ("heun", "4,2.5")
 
 
 @pytest.mark.parametrize(

@@ -91,7 +91,7 @@ def generate(
     seed: int = typer.Option(None, help="Random seed (same seed + prompt + model = same clip)."),
     steps: int = typer.Option(None, help="Denoising steps (default: the preset's)."),
     image: Path = typer.Option(None, help="First frame (png/jpeg/webp) for image-to-video."),
-    preset: str = typer.Option("sora-2", help="sora-2 (fast) | sora-2-pro (more steps, 2nd-order sampler)."),
+    preset: str = typer.Option("sora-2", help="sora-2 (fast) | sora-2-pro (24 Heun steps; like sora-2 on a distilled checkpoint, docs/model-card.md)."),
     guidance: str = typer.Option(None, help="VIDEO,AUDIO classifier-free guidance scales, e.g. 3,2 "
                                  "(default: the preset's; 1 = none)."),
     checkpoint: Path = typer.Option(None, help="Model checkpoint directory (default: the shipped model)."),
