@@ -37,12 +37,13 @@ PRIMARY = {"effects_sync": ("av_recall", "av_precision"), "dialogue": ("prompt_a
            "styles": ("prompt_adherence",), "ambience": ("prompt_adherence",)}  # fmt: skip
 
 
-def _counts(text: str) -> dict[str, int]:
+def _counts(text: str, allowed=PRIMARY) -> dict[str, int]:
+    """'effects_sync=16,dialogue=10' → {capability: N}, each capability one of `allowed`."""
     out = {}
     for part in text.split(","):
         cap, _, n = part.partition("=")
-        if cap not in PRIMARY or not n.isdigit() or int(n) < 1:
-            raise SystemExit(f"--n takes CAPABILITY=N pairs with N ≥ 1 from {sorted(PRIMARY)}; got {part!r}")
+        if cap not in allowed or not n.isdigit() or int(n) < 1:
+            raise SystemExit(f"--n takes CAPABILITY=N pairs with N ≥ 1 from {sorted(allowed)}; got {part!r}")
         out[cap] = int(n)
     return out
 
@@ -112,15 +113,24 @@ def _run(work: Path, label: str, ids: list[str], make) -> dict:
     return report
 
 
+def clip_values(report: dict, capability: str, metric: str) -> dict[str, float | None]:
+    """clip id → the metric's value, None where the clip was not measurable."""
+    out = {}
+    for c in report["clips"]:
+        if c["capability"] == capability:
+            v = c["metrics"].get(metric)
+            out[c["id"]] = float(v) if v is not None and np.isfinite(v) else None
+    return out
+
+
 def primary_scores(report: dict) -> dict[str, float]:
     """capability/metric → mean over all clips, unmeasurable clips counting 0."""
     out = {}
     for cap, metrics in PRIMARY.items():
-        rows = [c for c in report["clips"] if c["capability"] == cap]
         for m in metrics:
-            if rows:
-                vals = [c["metrics"].get(m) for c in rows]
-                out[f"{cap}/{m}"] = float(np.mean([v if v is not None and np.isfinite(v) else 0.0 for v in vals]))
+            values = clip_values(report, cap, m)
+            if values:
+                out[f"{cap}/{m}"] = float(np.mean([v or 0.0 for v in values.values()]))
     return out
 
 

@@ -33,16 +33,6 @@ METRICS = {"effects_sync": ("av_recall", "av_precision"),
 BOOTSTRAP = 10_000
 
 
-def clip_values(report: dict, capability: str, metric: str) -> dict[str, float | None]:
-    """clip id → the metric's value, None where the clip was not measurable."""
-    out = {}
-    for c in report["clips"]:
-        if c["capability"] == capability:
-            v = c["metrics"].get(metric)
-            out[c["id"]] = float(v) if v is not None and np.isfinite(v) else None
-    return out
-
-
 def paired(joint: dict[str, float | None], separate: dict[str, float | None], seed: int = 0) -> dict:
     """Joint against separate on the clips both modes generated; unmeasurable counts 0."""
     ids = sorted(set(joint) & set(separate))
@@ -71,12 +61,7 @@ def main(argv: list[str] | None = None) -> dict:
     ap.add_argument("--work", type=Path, default=Path("runs/joint_vs_separate"))
     ap.add_argument("--out", type=Path, default=HERE / "results" / "joint_vs_separate.json")
     args = ap.parse_args(argv)
-    counts = {}
-    for part in args.n.split(","):
-        cap, _, n = part.partition("=")
-        if cap not in METRICS or not n.isdigit() or int(n) < 1:
-            raise SystemExit(f"--n takes CAPABILITY=N pairs with N ≥ 1 from {sorted(METRICS)}; got {part!r}")
-        counts[cap] = int(n)
+    counts = guidance._counts(args.n, METRICS)
     if args.checkpoint != "default" and not (Path(args.checkpoint) / "checkpoint.json").is_file():
         raise SystemExit(f"--checkpoint: no checkpoint at {args.checkpoint} (no checkpoint.json)")
     from phonofilm.eval.runner import build_generator, generate_suite
@@ -98,9 +83,9 @@ def main(argv: list[str] | None = None) -> dict:
     for cap in counts:
         for metric in METRICS[cap]:
             key = f"{cap}/{metric}"
-            comparisons[key] = paired(clip_values(reports["joint"], cap, metric),
-                                      clip_values(reports["separate"], cap, metric))
-            w = clip_values(world, cap, metric)
+            comparisons[key] = paired(guidance.clip_values(reports["joint"], cap, metric),
+                                      guidance.clip_values(reports["separate"], cap, metric))
+            w = guidance.clip_values(world, cap, metric)
             comparisons[key]["world"] = float(np.mean([v or 0.0 for v in w.values()]))
             c = comparisons[key]
             print(f"{key}: joint {c['joint']:.3f} ({c['joint_measured']}/{c['clips']}) separate {c['separate']:.3f} "

@@ -13,7 +13,8 @@ import guidance
 
 
 def _report(values: list[float | None]) -> dict:
-    return {"clips": [{"capability": "dialogue", "metrics": {"prompt_adherence": v}} for v in values]}
+    return {"clips": [{"id": f"dialogue-{i:03d}", "capability": "dialogue", "metrics": {"prompt_adherence": v}}
+                      for i, v in enumerate(values)]}
 
 
 def test_unmeasurable_clips_count_zero_and_the_objective_is_relative_to_the_world() -> None:
