@@ -129,6 +129,24 @@ def test_chunked_decode_matches_one_pass(tiny_video: VideoVAE, chunk: int) -> No
     torch.testing.assert_close(streamed, whole, rtol=0, atol=1e-5)
 
 
+def test_decode_cuts_the_causal_context_where_a_shot_starts(tiny_video: VideoVAE) -> None:
+    z = torch.randn(1, 8, 6, 2, 2, generator=torch.Generator().manual_seed(3))
+    other = z.clone()
+    other[:, :, :3] = torch.randn(1, 8, 3, 2, 2, generator=torch.Generator().manual_seed(4))  # another first shot
+    with torch.no_grad():
+        plain, cut = tiny_video.decode(z), tiny_video.decode(z, cuts=[3])
+        assert cut.shape == plain.shape == (1, 3, 21, 16, 16)
+        assert torch.equal(cut[:, :, :9], plain[:, :, :9])  # the first shot (latents 0-2: frames 0-8) is as before
+        # the second shot (latent 3 on: frames 9-20) no longer sees the first; without the cut it does
+        torch.testing.assert_close(tiny_video.decode(other, cuts=[3])[:, :, 9:], cut[:, :, 9:], rtol=0, atol=1e-5)
+        assert not torch.allclose(tiny_video.decode(other)[:, :, 9:], plain[:, :, 9:])
+        torch.testing.assert_close(tiny_video.decode(z, chunk=2, cuts=[3, 5]), tiny_video.decode(z, cuts=[5, 3]),
+                                   rtol=0, atol=1e-5)
+        for bad in ([0], [6]):
+            with pytest.raises(ValueError, match=r"decode cuts .* must lie in 1\.\.5"):
+                tiny_video.decode(z, cuts=bad)
+
+
 @pytest.mark.parametrize("factor", [1, 2, 4])
 def test_temporal_factor_sets_frames_per_latent_and_stays_causal(factor: int) -> None:
     vae = seeded(VideoVAE, dataclasses.replace(video_vae.PRESETS["tiny"], temporal_factor=factor))

@@ -8,10 +8,12 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import torch
 
 from phonofilm.media import read_mp4
 from phonofilm.pipeline.generate import Pipeline, load_generator
 from phonofilm.pipeline.request import GenerationRequest
+from phonofilm.pipeline.upsample import upsample_to
 
 PROMPT = 'A red rubber ball bounces on a wooden floor. Pip says, "Watch this!"'
 
@@ -84,6 +86,23 @@ def test_a_few_step_checkpoint_guides_only_speech_unless_asked(pipe) -> None:
     assert (pro.metadata["sampler"], pro.metadata["steps"], pro.metadata["guidance"]) == ("shortcut", "4", "1,1")
     slow = pipe.generate(GenerationRequest(**{**req.__dict__, "preset": "sora-2-pro", "steps": 2}))  # not distilled
     assert (slow.metadata["sampler"], slow.metadata["guidance"]) == ("heun", "4,2.5")
+
+
+def test_a_scripted_cut_is_decoded_as_a_cut(pipe) -> None:
+    """The latents are decoded with the causal context cut where shot 2 starts (0.5 s = frame 8: the
+    nearest first frame of a latent is 9, latent 3), so no frame of shot 2 fades in from shot 1."""
+    req = GenerationRequest("Shot 1: a red room. Shot 2 (0.5 s): a blue room.", seconds=1.0, width=160,
+                            height=90, seed=3, steps=2)
+    clip = pipe.generate(req).clip
+    vae, zv = pipe.system.video_vae, pipe.system.video_vae.denormalize(pipe.last_chunks[0]["video"])
+
+    def delivered(frames):
+        return upsample_to(frames[0, :, : len(clip.frames)], 160, 90, pipe.upsampler)[0]
+
+    with torch.no_grad():
+        assert np.array_equal(clip.frames, delivered(vae.decode(zv, cuts=[3])))
+        faded = delivered(vae.decode(zv))
+    assert np.array_equal(clip.frames[:9], faded[:9]) and not np.array_equal(clip.frames[9:], faded[9:])
 
 
 @pytest.mark.parametrize(

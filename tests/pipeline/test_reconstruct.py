@@ -7,8 +7,10 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from phonofilm.eval.perception.video import detect_cuts
 from phonofilm.pipeline.generate import default_checkpoint, load_generator
 from phonofilm.train.recon_metrics import mel_distance, psnr
+from phonofilm.world.clip import Clip
 from phonofilm.world.make import make_clip_from_seed
 
 
@@ -30,3 +32,17 @@ def test_the_shipped_autoencoders_give_the_clip_back_at_the_requested_size(tiny_
     assert _psnr(shipped.frames, clip.frames) > 20 > _psnr(random.frames, clip.frames) + 5
     shipped_mel = mel_distance(torch.from_numpy(shipped.audio), reference, 16000)  # ≈ 0.32
     assert shipped_mel < 0.6 < mel_distance(torch.from_numpy(random.audio), reference, 16000) - shipped_mel
+
+
+def test_a_hard_cut_survives_the_shipped_video_autoencoder() -> None:
+    """The causal decoder blends a cut into a fade unless it is cut where the shot starts (the caption's
+    "Shot 2 (1.0 s)" lands on frame 17, the first frame of latent 5)."""
+    a, b = make_clip_from_seed(2_000_000_123, 2.0, 256, 144), make_clip_from_seed(2_000_000_124, 2.0, 256, 144)
+    frames = np.concatenate([a.frames[:17], b.frames[17:]])
+    assert detect_cuts(frames).tolist() == [17]
+    shipped = load_generator(default_checkpoint())
+    two_shots = Clip(frames, a.audio, a.fps, a.sample_rate, "Shot 1: a room. Shot 2 (1.0 s): another room.")
+    cut, _ = shipped.reconstruct(two_shots, 256, 144, parts=("video",))
+    assert detect_cuts(cut.frames).tolist() == [17]
+    one_shot = Clip(frames, a.audio, a.fps, a.sample_rate, "a room")  # no cut asked for: the picture fades
+    assert detect_cuts(shipped.reconstruct(one_shot, 256, 144, parts=("video",))[0].frames).tolist() == []

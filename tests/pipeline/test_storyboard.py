@@ -94,15 +94,17 @@ def test_resolve_checks_a_given_storyboard_against_the_duration() -> None:
 
 def test_shot_ids_and_cuts_land_on_the_scripted_latent_frames() -> None:
     board = storyboard_from_prompt("Shot 1: a. Shot 2 (2.0 s): b. Shot 3 (3.5 s): c.", 5.0)
-    ids, cuts = board.conditioning(21, 16.0, TimeLayout())  # 1 + 4·20 = 81 frames ≈ 5 s; latent j shows t = j / 4 s
-    expected = torch.tensor([0] * 8 + [1] * 6 + [2] * 7)
+    # 1 + 4·20 = 81 frames ≈ 5 s; latent j ≥ 1 covers frames 4j − 3 … 4j. 2.0 s is frame 32: the nearest
+    # first frame of a latent is 33 (latent 9), not 29 (latent 8); 3.5 s = frame 56 → 57 (latent 15)
+    ids, cuts = board.conditioning(21, 16.0, TimeLayout())
+    expected = torch.tensor([0] * 9 + [1] * 6 + [2] * 6)
     assert torch.equal(ids[0], expected)
-    assert torch.nonzero(cuts[0]).flatten().tolist() == [8, 14]
-    # a 2× video VAE: latent j shows frame 2j, t = j / 8 s — the same cuts land on other latent frames
+    assert torch.nonzero(cuts[0]).flatten().tolist() == [9, 15] == board.latent_cuts(21, 16.0, TimeLayout())
+    # a 2× video VAE: latent j covers frames 2j − 1, 2j — frames 33 and 57 start latents 17 and 29
     _, cuts_2x = board.conditioning(41, 16.0, TimeLayout(frames_per_latent=2))
-    assert torch.nonzero(cuts_2x[0]).flatten().tolist() == [16, 28]
+    assert torch.nonzero(cuts_2x[0]).flatten().tolist() == [17, 29]
     # a window starting inside shot 2 (a later chunk) counts shots from 0 again, as training clips do
     ids2, cuts2 = board.conditioning(9, 16.0, TimeLayout(), start=2.5)
-    assert ids2[0].tolist() == [0, 0, 0, 0, 1, 1, 1, 1, 1] and torch.nonzero(cuts2[0]).flatten().tolist() == [4]
+    assert ids2[0].tolist() == [0, 0, 0, 0, 0, 1, 1, 1, 1] and torch.nonzero(cuts2[0]).flatten().tolist() == [5]
     part = board.window(2.5, 2.0)
     assert [(s.prompt, s.start, s.seconds) for s in part.shots] == [("b.", 0.0, 1.0), ("c.", 1.0, 1.0)]

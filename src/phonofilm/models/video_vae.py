@@ -16,6 +16,8 @@ it — the deeper one first, so a 2× VAE keeps every frame at 1/4 resolution.
 from __future__ import annotations
 
 import dataclasses
+import itertools
+from collections.abc import Sequence
 from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any
@@ -206,21 +208,39 @@ class VideoVAE(nn.Module):
         check_video_shape(*x.shape[2:], self.config.temporal_factor)
         return DiagonalGaussian.from_moments(self.encoder(x))
 
-    def decode(self, z: Tensor, chunk: int | None = None) -> Tensor:
+    def decode(self, z: Tensor, chunk: int | None = None, cuts: Sequence[int] = ()) -> Tensor:
         """Latents [B, Cv, 1 + k, h, w] -> frames [B, 3, 1 + s·k, 8h, 8w] (not clamped to [-1, 1]).
 
         `chunk` decodes that many latent frames at a time, carrying each causal conv's last frames
         over (same frames as one pass, bounded memory for long clips).
+
+        `cuts` are latent frames (1 ≤ j ≤ k) where a new shot starts. The causal context is cut there:
+        the shot's first latent is decoded as if it began a clip (once as a still first frame, which is
+        dropped, then as its s frames), so no frame of a shot sees the shot before it. Without this a
+        hard cut leaks into the next shot's frames as a fade that no cut detector sees.
         """
         cv = self.config.latent_channels
         if z.ndim != 5 or z.shape[1] != cv:
             raise ValueError(
                 f"video VAE expects latents [B, {cv}, 1 + k, H/8, W/8], got shape {tuple(z.shape)}"
             )
+        if chunk is not None and chunk < 1:
+            raise ValueError(f"decode chunk is {chunk} latent frames; it must be at least 1")
+        n = z.shape[2]
+        starts = sorted(set(int(j) for j in cuts))
+        if starts and (starts[0] < 1 or starts[-1] >= n):
+            raise ValueError(f"decode cuts {starts} must lie in 1..{n - 1} (latent frames after the first)")
+        pieces = []
+        for a, b in itertools.pairwise([0, *starts, n]):
+            part = z[:, :, a:b] if a == 0 else torch.cat([z[:, :, a : a + 1], z[:, :, a:b]], dim=2)
+            frames = self._decode_stream(part, chunk)
+            pieces.append(frames if a == 0 else frames[:, :, 1:])
+        return pieces[0] if len(pieces) == 1 else torch.cat(pieces, dim=2)
+
+    def _decode_stream(self, z: Tensor, chunk: int | None) -> Tensor:
+        """One causal stream of latents to frames, in `chunk`-latent pieces when asked."""
         if chunk is None:
             return self.decoder(z)
-        if chunk < 1:
-            raise ValueError(f"decode chunk is {chunk} latent frames; it must be at least 1")
         cache: StreamCache = {}
         return torch.cat([self.decoder(part, cache) for part in z.split(chunk, dim=2)], dim=2)
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -34,7 +35,7 @@ from phonofilm.pipeline.cameo import encode_cameos
 from phonofilm.pipeline.long import Chunk, LongConfig
 from phonofilm.pipeline.presets import GenerationPreset, generation_preset, sampling_guidance, working_size
 from phonofilm.pipeline.request import GenerationRequest, GenerationResult, ProgressFn, UnsupportedRequest
-from phonofilm.pipeline.storyboard import Storyboard, resolve_storyboard
+from phonofilm.pipeline.storyboard import Storyboard, clip_storyboard, resolve_storyboard
 from phonofilm.pipeline.upsample import upsample_to
 from phonofilm.pipeline.validate import validate_request
 from phonofilm.world.clip import Clip
@@ -117,7 +118,9 @@ class Pipeline:
                                      f"{self.long.single_pass_seconds or plan.preset.single_pass_seconds:g} s; asked for {request.seconds:g} s")
         zv, za = self._denoise(request, plan, context, report, mode)
         report(0.9, "decoding")
-        frames, audio = self._decode(zv, za)
+        cuts = plan.storyboard.latent_cuts(zv.shape[2], self.system.config.fps, plan.canvas.layout,
+                                           -plan.origin / self.system.config.fps)
+        frames, audio = self._decode(zv, za, cuts)
         if request.extend is not None:
             clip, meta = self._deliver_extension(frames, audio, request, plan.canvas, context[0].shape[2])
         else:
@@ -151,7 +154,9 @@ class Pipeline:
             frames = video_to_model(torch.from_numpy(video)[None], self.device)[0]
             audio = torch.from_numpy(wave).to(self.device)
             if "video" in parts:
-                frames = vae.decode(vae.encode(frames[None]).mean, chunk=4)[0]
+                board = clip_storyboard(clip, self.system.config.transformer.max_shots)
+                cuts = board.latent_cuts(canvas.latent_frames, fps, layout)
+                frames = vae.decode(vae.encode(frames[None]).mean, chunk=4, cuts=cuts)[0]
             if "audio" in parts:
                 audio = avae.decode_audio(avae.encode_audio(audio[None]).mean, self.system.vocoder)[0]
             request = GenerationRequest(clip.caption or "reconstruction", clip.duration, width, height)
@@ -322,10 +327,11 @@ class Pipeline:
         return encode_latents(self.system, batch, self.device)
 
     # -- decoding and delivery ----------------------------------------------------------------------------
-    def _decode(self, zv: torch.Tensor, za: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        """Frames [3, T, h, w] and wave [C, S], both decoded in bounded-memory pieces."""
+    def _decode(self, zv: torch.Tensor, za: torch.Tensor, cuts: Sequence[int] = ()) -> tuple[torch.Tensor, torch.Tensor]:
+        """Frames [3, T, h, w] (the picture cut at the storyboard's latent `cuts`) and wave [C, S], both
+        decoded in bounded-memory pieces."""
         s = self.system
-        frames = s.video_vae.decode(s.video_vae.denormalize(zv), chunk=4)  # streamed: [1,3,T,h,w]
+        frames = s.video_vae.decode(s.video_vae.denormalize(zv), chunk=4, cuts=cuts)  # streamed: [1,3,T,h,w]
         samples = round(s.config.sample_rate / s.config.fps / 2)  # per audio latent
 
         def decode(z: torch.Tensor) -> torch.Tensor:

@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     import torch
 
     from phonofilm.diffusion.patchify import TimeLayout
+    from phonofilm.world.clip import Clip
 
 MAX_SHOTS = 16  # the transformer's shot embedding table (TransformerConfig.max_shots)
 MIN_SHOT_SECONDS = 0.25  # one latent frame: a shorter shot would have no latent frame of its own
@@ -64,22 +65,37 @@ class Storyboard:
         heads = [f"Shot {i + 1} ({_time(s.start)} s): {_sentence(s.prompt)}" for i, s in enumerate(self.shots)]
         return " ".join([self.preamble, *heads] if self.preamble else heads)
 
-    def frame_shots(self, frames: int, fps: float, start: float = 0.0) -> np.ndarray:
-        """Shot index of every frame [frames]; frame i shows time start + i / fps (before 0: shot 0)."""
-        starts = np.array([s.start for s in self.shots[1:]])
-        return np.searchsorted(starts, start + np.arange(frames) / fps + 1e-9, side="right").astype(np.int64)
+    def frame_shots(self, frames: int, fps: float, start: float = 0.0, frames_per_latent: int = 1) -> np.ndarray:
+        """Shot index of every frame [frames]; frame i shows time start + i / fps (before 0: shot 0).
+
+        Each cut lands on the frame nearest its time among frames 1 + s·m of the window (s =
+        `frames_per_latent`): the first frames of latent frames, the only places a causal video VAE
+        can cut cleanly (a cut inside a latent frame decodes as a blend).
+        """
+        s = frames_per_latent
+        at = (np.array([shot.start for shot in self.shots[1:]]) - start) * fps  # cuts, in window frames
+        at = 1 + s * np.floor((at - 1) / s + 0.5 + 1e-9)
+        return np.searchsorted(at, np.arange(frames), side="right").astype(np.int64)
 
     def conditioning(self, latent_frames: int, fps: float, layout: TimeLayout, device: torch.device | str = "cpu",
                      max_shots: int = MAX_SHOTS, start: float = 0.0) -> tuple[torch.Tensor, torch.Tensor]:
         """(shot_ids [1, F] long, cuts [1, F] bool) for F latent frames from time `start`, as training
-        makes them: ids count from 0 at the window's first frame, cuts where the shot changes."""
+        makes them: ids count from 0 at the window's first frame, cuts where the shot changes (on the
+        latent frame whose first frame is nearest the scripted time)."""
         import torch
 
         from phonofilm.train.steps import shot_conditioning
 
-        shots = self.frame_shots(layout.frames_for(latent_frames), fps, start)
+        s = layout.frames_per_latent
+        shots = self.frame_shots(layout.frames_for(latent_frames), fps, start, s)
         ids, cuts = shot_conditioning(torch.from_numpy(shots - shots[0])[None].to(device), latent_frames, layout)
         return ids.clamp(max=max_shots - 1), cuts
+
+    def latent_cuts(self, latent_frames: int, fps: float, layout: TimeLayout, start: float = 0.0) -> list[int]:
+        """Latent frames where a new shot starts (what `conditioning` flags): where decoding cuts its
+        causal context, so the picture cuts on the frame the model was told to."""
+        _, cuts = self.conditioning(latent_frames, fps, layout, start=start)
+        return cuts[0].nonzero().flatten().tolist()
 
     def window(self, start: float, seconds: float) -> Storyboard:
         """The shots seen in [start, start + seconds), re-timed to start at 0 (one chunk of a long video)."""
@@ -127,6 +143,16 @@ def storyboard_from_prompt(text: str, seconds: float, max_shots: int = MAX_SHOTS
     shots = tuple(ShotPlan(p, a, d) for p, a, d in zip(prompts, starts, durations, strict=True))
     _check_durations(shots, seconds)
     return Storyboard(shots, text[: heads[0].start()].strip())
+
+
+def clip_storyboard(clip: Clip, max_shots: int = MAX_SHOTS) -> Storyboard:
+    """A clip's shots: from its ground truth when it has one (the world knows where it cut), else
+    from its caption, as a generation from that caption would time them."""
+    if clip.truth is None:
+        return storyboard_from_prompt(clip.caption or "", clip.duration, max_shots)
+    change = np.flatnonzero(np.diff(clip.truth.shot)) + 1
+    starts = [0.0, *(float(i) / clip.fps for i in change), clip.duration]
+    return Storyboard(tuple(ShotPlan("", a, b - a) for a, b in itertools.pairwise(starts)))
 
 
 def _fill_starts(starts: list[float | None], seconds: float) -> list[float]:
