@@ -1,7 +1,9 @@
 """Side-by-side table of several `phonofilm eval` reports (the model card's score table).
 
-Usage: python tools/compare_reports.py NAME=PATH [NAME=PATH ...] [--out table.md]
-PATH: a report.json, or the folder `phonofilm eval --out` wrote it into.
+Usage: python tools/compare_reports.py NAME=PATH[+PATH ...] [NAME=PATH ...] [--out table.md]
+PATH: a report.json, or the folder `phonofilm eval --out` wrote it into. A column given several paths
+joined by "+" is merged: each later report replaces the capabilities it scored (e.g. one suite re-run
+after a fix, beside the full run it updates).
 Each cell is "mean (measured/total)"; "–" where no clip was measurable.
 """
 
@@ -19,9 +21,11 @@ def main() -> None:
     args = ap.parse_args()
     runs = {}
     for item in args.reports:
-        name, _, path = item.partition("=")
-        file = Path(path) / "report.json" if Path(path).is_dir() else Path(path)
-        runs[name] = json.loads(file.read_text())["summary"]
+        name, _, paths = item.partition("=")
+        runs[name] = {}
+        for path in paths.split("+"):
+            file = Path(path) / "report.json" if Path(path).is_dir() else Path(path)
+            runs[name].update(json.loads(file.read_text())["summary"])
     rows = []
     caps = sorted({c for s in runs.values() for c in s})
     header = "| capability | metric | ideal | fails at | " + " | ".join(runs) + " |"
