@@ -46,3 +46,6 @@ def test_a_hard_cut_survives_the_shipped_video_autoencoder() -> None:
     assert detect_cuts(cut.frames).tolist() == [17]
     one_shot = Clip(frames, a.audio, a.fps, a.sample_rate, "a room")  # no cut asked for: the picture fades
     assert detect_cuts(shipped.reconstruct(one_shot, 256, 144, parts=("video",))[0].frames).tolist() == []
+    # cutting the decoder's context does not invent a cut where the picture goes on
+    still = Clip(a.frames, a.audio, a.fps, a.sample_rate, two_shots.caption)
+    assert detect_cuts(a.frames).tolist() == [] == detect_cuts(shipped.reconstruct(still, 256, 144, parts=("video",))[0].frames).tolist()
