@@ -118,9 +118,27 @@ def test_storyboard_over_chunks_reaches_the_transformer(pipe: Pipeline) -> None:
         handle.remove()
     assert r.metadata["shots"] == "2" and r.clip.frames.shape[0] == 96
     per_chunk = list(dict.fromkeys((tuple(i), tuple(c)) for i, c in calls))  # CFG calls the model twice
-    assert per_chunk[0] == (tuple([0] * 12 + [1] * 5), (12,))  # cut at 3.0 s = latent 12 (t = j / 4)
-    # chunk 2 starts at latent 12 (3.0 s, after the 5 context frames overlap): all shot 2, counted from 0
-    assert per_chunk[1] == (tuple([0] * 13), ())
+    # cut at 3.0 s = frame 48: the nearest frame that starts a latent frame is 49, latent 13
+    assert per_chunk[0] == (tuple([0] * 13 + [1] * 4), (13,))
+    # chunk 2's window starts at global latent 12 (frame 48, coded alone): the same cut, at its latent 1
+    assert per_chunk[1] == (tuple([0] + [1] * 12), (1,))
+
+
+def test_a_chunk_after_a_cut_starts_from_the_new_shot(pipe: Pipeline) -> None:
+    """Chunk 2 starts at global latent 12, where shot 2 starts (2.75 s: frame 45 → latent 12). Its lone
+    first latent is re-encoded from that latent decoded as the start of a shot, not faded from shot 1."""
+    board = storyboard_from_json({"shots": [{"prompt": "Wide on the room", "seconds": 2.75},
+                                            {"prompt": "Close on the ball", "seconds": 3.25}]})
+    pipe.generate(GenerationRequest(board.script(), seconds=6.0, width=64, height=36, seed=1, steps=1,
+                                    preset="draft", storyboard=board))
+    vae = pipe.system.video_vae
+    z12 = vae.denormalize(pipe.last_chunks[0]["video"][:, :, 12:13])
+    with torch.no_grad():
+        fresh = vae.decode(torch.cat([z12, z12], dim=2))[:, :, -1:].clamp(-1, 1)  # shot 2's first latent, alone
+        faded = vae.decode(vae.denormalize(pipe.last_chunks[0]["video"][:, :, 9:13]))[:, :, -1:].clamp(-1, 1)
+    given = pipe.last_chunks[1]["x"]["video"][:, :, :1]
+    torch.testing.assert_close(given, vae.normalize(vae.encode(fresh).mean), rtol=0, atol=1e-4)
+    assert not torch.allclose(given, vae.normalize(vae.encode(faded).mean), atol=1e-3)
 
 
 def test_extension_continues_the_source_and_respects_the_total_limit(pipe: Pipeline) -> None:

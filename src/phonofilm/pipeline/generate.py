@@ -118,9 +118,7 @@ class Pipeline:
                                      f"{self.long.single_pass_seconds or plan.preset.single_pass_seconds:g} s; asked for {request.seconds:g} s")
         zv, za = self._denoise(request, plan, context, report, mode)
         report(0.9, "decoding")
-        cuts = plan.storyboard.latent_cuts(zv.shape[2], self.system.config.fps, plan.canvas.layout,
-                                           -plan.origin / self.system.config.fps)
-        frames, audio = self._decode(zv, za, cuts)
+        frames, audio = self._decode(zv, za, self._cuts(plan, zv.shape[2]))
         if request.extend is not None:
             clip, meta = self._deliver_extension(frames, audio, request, plan.canvas, context[0].shape[2])
         else:
@@ -251,7 +249,7 @@ class Pipeline:
         cond_a = torch.zeros(1, chunk.audio_length, dtype=torch.bool, device=self.device)
         cond_v[:, : chunk.context], cond_a[:, : chunk.audio_context] = True, True
         if chunk.context and chunk.index > 0:  # local frame 0 must be a lone-frame latent (causal VAE)
-            v[:, :, :1] = self._lone_frame(zv, chunk.start, c)
+            v[:, :, :1] = self._lone_frame(zv, chunk.start, self._cuts(plan, chunk.start + 1))
         start_t = 1.0
         if chunk.index == 0 and request.source is not None:  # remix/edit: partial re-noising of the source
             sv, sa = self._source_latents(request.source, c.width, c.height, c.frames)
@@ -305,11 +303,18 @@ class Pipeline:
         vae = self.system.video_vae
         return vae.normalize(vae.encode(video_to_model(torch.from_numpy(video)[None], self.device)).mean)
 
-    def _lone_frame(self, zv: torch.Tensor, index: int, canvas: Canvas) -> torch.Tensor:
-        """Global latent `index` re-encoded as a lone first frame: its last decoded frame, encoded alone."""
+    def _cuts(self, plan: Plan, latent_frames: int) -> list[int]:
+        """Global latent frames, of the first `latent_frames`, where the storyboard starts a shot."""
+        fps = self.system.config.fps
+        return plan.storyboard.latent_cuts(latent_frames, fps, plan.canvas.layout, -plan.origin / fps)
+
+    def _lone_frame(self, zv: torch.Tensor, index: int, cuts: Sequence[int] = ()) -> torch.Tensor:
+        """Global latent `index` re-encoded as a lone first frame: its last decoded frame (decoded as the
+        whole clip will be, cut at the storyboard's `cuts`), encoded alone."""
         vae = self.system.video_vae
         lo = max(0, index - 3)  # a few latents of causal history are enough for the decoder
-        frame = vae.decode(vae.denormalize(zv[:, :, lo : index + 1]))[:, :, -1:].clamp(-1, 1)
+        cut = [j - lo for j in cuts if lo < j <= index]
+        frame = vae.decode(vae.denormalize(zv[:, :, lo : index + 1]), cuts=cut)[:, :, -1:].clamp(-1, 1)
         return vae.normalize(vae.encode(frame).mean)
 
     def _source_latents(self, source: Clip, width: int, height: int, frames: int,
