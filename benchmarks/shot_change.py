@@ -1,0 +1,112 @@
+"""Does the model change the shot where the script says? Latent contrast at the scripted cuts.
+
+The pipeline decodes a generation with the video decoder's causal context cut where each shot starts,
+and that alone can make a visible jump: the cut count of `phonofilm eval` then measures the pipeline.
+This looks before decoding. Per multi-shot prompt, the generated video latents are compared from one
+latent frame to the next (RMS of the difference, in diffusion space). The contrast of a cut is the
+change into the latent where a shot starts over the median change between the other consecutive
+latents (latent 0, a lone first frame, is left out). A model that ignores the script measures ≈ 1.
+The same is taken of the world's own render of each prompt encoded by the checkpoint's video VAE, at
+the world's true cuts (where shot conditioning puts them in training).
+
+Usage: python benchmarks/shot_change.py [--checkpoint default runs/x untrained:small] [--prompts DIR]
+       [--n 26] [--out benchmarks/results/shot_change.json]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+
+import numpy as np
+
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+
+
+def cut_contrast(z, cuts: list[int]) -> list[float]:
+    """Per cut: the change into latent j over the median change between other latents ≥ 2 ([1, C, F, h, w])."""
+    step = ((z[:, :, 1:] - z[:, :, :-1]) ** 2).mean(dim=(0, 1, 3, 4)).sqrt().numpy()  # step[j-1]: into latent j
+    others = [step[j - 1] for j in range(2, z.shape[2]) if j not in cuts]
+    if not cuts or not others:
+        return []
+    return [float(step[j - 1] / max(np.median(others), 1e-8)) for j in cuts]
+
+
+def _world_latents(system, p) -> tuple:
+    """The world's render of prompt `p` encoded by `system`'s video VAE at the model canvas, and its cuts."""
+    import torch
+
+    from phonofilm.media.conform import conform
+    from phonofilm.pipeline.presets import generation_preset, working_size
+    from phonofilm.pipeline.storyboard import clip_storyboard
+    from phonofilm.train.steps import video_to_model
+    from phonofilm.world.make import make_clip
+    from phonofilm.world.scene import Scene
+
+    clip = make_clip(Scene.from_dict(p.scene), p.width, p.height, p.fps, p.sample_rate, 2)
+    layout, fps = system.config.layout, system.config.fps
+    w, h = working_size(p.width, p.height, generation_preset("sora-2").model_area)
+    frames = layout.frames_for(layout.latent_frames_for(round(clip.duration * fps)))
+    video, _ = conform(clip.frames, clip.fps, None, None, w, h, frames)
+    with torch.no_grad():
+        z = system.video_vae.normalize(system.video_vae.encode(video_to_model(torch.from_numpy(video)[None], "cpu")).mean)
+    return z, clip_storyboard(clip).latent_cuts(z.shape[2], fps, layout)
+
+
+def measure(spec: str, prompts: list, world: bool) -> dict:
+    from phonofilm.eval.runner import build_generator
+    from phonofilm.pipeline.request import GenerationRequest
+    from phonofilm.pipeline.storyboard import storyboard_from_prompt
+
+    gen = build_generator(spec)
+    cfg, rows = gen.system.config, []
+    for p in prompts:
+        if world:
+            z, cuts = _world_latents(gen.system, p)
+        else:
+            gen.generate(GenerationRequest(p.prompt, p.seconds, p.width, p.height, seed=p.seed))
+            z = gen.last_chunks[0]["video"]
+            cuts = storyboard_from_prompt(p.prompt, p.seconds).latent_cuts(z.shape[2], cfg.fps, cfg.layout)
+        rows.append({"id": p.id, "cuts": cuts, "contrast": [round(c, 3) for c in cut_contrast(z, cuts)]})
+    every = [c for r in rows for c in r["contrast"]]
+    return {"prompts": len(rows), "cuts": len(every), "median_contrast": round(float(np.median(every)), 3) if every else None,
+            "share_over_2": round(float(np.mean(np.array(every) > 2)), 3) if every else None, "clips": rows}
+
+
+def main(argv: list[str] | None = None) -> int:
+    from phonofilm.eval.suite import load_suite
+
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--checkpoint", nargs="+", default=["default"], help="'default', a folder, or untrained:PRESET")
+    ap.add_argument("--prompts", type=Path, default=Path(__file__).parent / "prompts")
+    ap.add_argument("--n", type=int, default=26, help="the first N multi-shot prompts")
+    ap.add_argument("--no-world", action="store_true", help="skip the world's own latents")
+    ap.add_argument("--out", type=Path, default=Path("benchmarks/results/shot_change.json"))
+    args = ap.parse_args(argv)
+    if args.n < 1:
+        ap.error(f"--n {args.n}: give at least 1 prompt")
+    try:
+        prompts = load_suite("multi_shot", args.prompts)[: args.n]
+    except (OSError, ValueError) as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    results = {} if args.no_world else {"world": measure(args.checkpoint[0], prompts, world=True)}
+    for spec in args.checkpoint:
+        try:
+            results[spec] = measure(spec, prompts, world=False)
+        except (OSError, ValueError) as err:
+            print(f"error: {spec}: {err}", file=sys.stderr)
+            return 2
+    for name, r in results.items():
+        print(f"{name:>16}: median contrast at cuts {r['median_contrast']}  over 2: {r['share_over_2']}  ({r['cuts']} cuts)")
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps({"prompts": str(args.prompts), "n": args.n, "runs": results}, indent=2) + "\n")
+    print(f"wrote {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
