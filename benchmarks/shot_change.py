@@ -9,8 +9,13 @@ latents (latent 0, a lone first frame, is left out). A model that ignores the sc
 The same is taken of the world's own render of each prompt encoded by the checkpoint's video VAE, at
 the world's true cuts (where shot conditioning puts them in training).
 
+`--restarts N` also asks the opposite question of the decoder: N single-shot physics prompts are generated
+and decoded with the decoder's context cut at unscripted latents (7 and 9, t ≈ 1.6 s and 2.1 s), and the
+eval's cut detector counts how many of those restarts read as cuts. On latents that change no more there
+than anywhere, a restart that shows up is the decoder's doing, not the model's.
+
 Usage: python benchmarks/shot_change.py [--checkpoint default runs/x untrained:small] [--prompts DIR]
-       [--n 26] [--out benchmarks/results/shot_change.json]
+       [--n 26] [--restarts 6] [--out benchmarks/results/shot_change.json]
 """
 
 from __future__ import annotations
@@ -56,6 +61,32 @@ def _world_latents(system, p) -> tuple:
     return z, clip_storyboard(clip).latent_cuts(z.shape[2], fps, layout)
 
 
+RESTART_AT = (7, 9)  # unscripted latent frames of a 4 s clip
+
+
+def restarts(spec: str, prompts: list) -> dict:
+    """How often a decoder restart at an unscripted latent reads as a cut in single-shot generations."""
+    import torch
+
+    from phonofilm.eval.perception.video import detect_cuts
+    from phonofilm.eval.runner import build_generator
+    from phonofilm.pipeline.request import GenerationRequest
+    from phonofilm.pipeline.upsample import upsample_to
+
+    gen, seen = build_generator(spec), 0
+    vae = gen.system.video_vae
+    for p in prompts:
+        clip = gen.generate(GenerationRequest(p.prompt, p.seconds, p.width, p.height, seed=p.seed)).clip
+        z = vae.denormalize(gen.last_chunks[0]["video"])
+        for j in RESTART_AT:
+            with torch.no_grad():
+                frames = vae.decode(z, chunk=4, cuts=[j])[0, :, : len(clip.frames)]
+            video, _ = upsample_to(frames, p.width, p.height, gen.upsampler)
+            first = gen.system.config.layout.frames_for(j)  # the restarted latent's first frame
+            seen += int(any(abs(c - first) <= 1 for c in detect_cuts(video)))
+    return {"prompts": len(prompts), "restarts": len(prompts) * len(RESTART_AT), "read_as_cuts": seen}
+
+
 def measure(spec: str, prompts: list, world: bool) -> dict:
     from phonofilm.eval.runner import build_generator
     from phonofilm.pipeline.request import GenerationRequest
@@ -84,6 +115,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--prompts", type=Path, default=Path(__file__).parent / "prompts")
     ap.add_argument("--n", type=int, default=26, help="the first N multi-shot prompts")
     ap.add_argument("--no-world", action="store_true", help="skip the world's own latents")
+    ap.add_argument("--restarts", type=int, default=0, help="also restart the decoder in N single-shot prompts")
     ap.add_argument("--out", type=Path, default=Path("benchmarks/results/shot_change.json"))
     args = ap.parse_args(argv)
     if args.n < 1:
@@ -102,6 +134,11 @@ def main(argv: list[str] | None = None) -> int:
             return 2
     for name, r in results.items():
         print(f"{name:>16}: median contrast at cuts {r['median_contrast']}  over 2: {r['share_over_2']}  ({r['cuts']} cuts)")
+    if args.restarts > 0:
+        physics = load_suite("physics", args.prompts)[: args.restarts]
+        for spec in args.checkpoint:
+            results[spec]["unscripted_restarts"] = r = restarts(spec, physics)
+            print(f"{spec:>16}: {r['read_as_cuts']} of {r['restarts']} unscripted decoder restarts read as cuts")
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps({"prompts": str(args.prompts), "n": args.n, "runs": results}, indent=2) + "\n")
     print(f"wrote {args.out}")

@@ -25,9 +25,11 @@ def test_contrast_is_high_at_a_real_change_and_about_one_where_nothing_happens()
 
 def test_measures_world_and_model_on_the_multi_shot_suite(tiny_checkpoint: Path, tmp_path: Path) -> None:
     out = tmp_path / "sc.json"
-    assert shot_change.main(["--checkpoint", str(tiny_checkpoint), "--n", "1", "--out", str(out)]) == 0
+    assert shot_change.main(["--checkpoint", str(tiny_checkpoint), "--n", "1", "--restarts", "1", "--out", str(out)]) == 0
     runs = json.loads(out.read_text())["runs"]
     assert set(runs) == {"world", str(tiny_checkpoint)}
+    restarts = runs[str(tiny_checkpoint)].pop("unscripted_restarts")
+    assert restarts["restarts"] == 2 and 0 <= restarts["read_as_cuts"] <= 2
     for r in runs.values():
         assert r["prompts"] == 1 and r["cuts"] == len(r["clips"][0]["cuts"]) >= 1
         assert all(c > 0 for c in r["clips"][0]["contrast"])
