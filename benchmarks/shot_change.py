@@ -40,41 +40,34 @@ def cut_contrast(z, cuts: list[int]) -> list[float]:
     return [float(step[j - 1] / max(np.median(others), 1e-8)) for j in cuts]
 
 
-def _world_latents(system, p) -> tuple:
-    """The world's render of prompt `p` encoded by `system`'s video VAE at the model canvas, and its cuts."""
+def _world_latents(gen, p) -> tuple:
+    """The world's render of prompt `p` encoded by `gen`'s video VAE on its canvas, and the world's cuts."""
     import torch
 
-    from phonofilm.media.conform import conform
-    from phonofilm.pipeline.presets import generation_preset, working_size
     from phonofilm.pipeline.storyboard import clip_storyboard
-    from phonofilm.train.steps import video_to_model
     from phonofilm.world.make import make_clip
     from phonofilm.world.scene import Scene
 
     clip = make_clip(Scene.from_dict(p.scene), p.width, p.height, p.fps, p.sample_rate, 2)
-    layout, fps = system.config.layout, system.config.fps
-    w, h = working_size(p.width, p.height, generation_preset("sora-2").model_area)
-    frames = layout.frames_for(layout.latent_frames_for(round(clip.duration * fps)))
-    video, _ = conform(clip.frames, clip.fps, None, None, w, h, frames)
+    canvas, frames, _ = gen.on_canvas(clip, p.width, p.height)
+    vae = gen.system.video_vae
     with torch.no_grad():
-        z = system.video_vae.normalize(system.video_vae.encode(video_to_model(torch.from_numpy(video)[None], "cpu")).mean)
-    return z, clip_storyboard(clip).latent_cuts(z.shape[2], fps, layout)
+        z = vae.normalize(vae.encode(frames[None]).mean)
+    return z, clip_storyboard(clip).latent_cuts(canvas.latent_frames, gen.system.config.fps, canvas.layout)
 
 
 RESTART_AT = (7, 9)  # unscripted latent frames of a 4 s clip
 
 
-def restarts(spec: str, prompts: list) -> dict:
+def restarts(gen, prompts: list) -> dict:
     """How often a decoder restart at an unscripted latent reads as a cut in single-shot generations."""
     import torch
 
     from phonofilm.eval.perception.video import detect_cuts
-    from phonofilm.eval.runner import build_generator
     from phonofilm.pipeline.request import GenerationRequest
     from phonofilm.pipeline.upsample import upsample_to
 
-    gen, seen = build_generator(spec), 0
-    vae = gen.system.video_vae
+    seen, vae = 0, gen.system.video_vae
     for p in prompts:
         clip = gen.generate(GenerationRequest(p.prompt, p.seconds, p.width, p.height, seed=p.seed)).clip
         z = vae.denormalize(gen.last_chunks[0]["video"])
@@ -87,16 +80,15 @@ def restarts(spec: str, prompts: list) -> dict:
     return {"prompts": len(prompts), "restarts": len(prompts) * len(RESTART_AT), "read_as_cuts": seen}
 
 
-def measure(spec: str, prompts: list, world: bool) -> dict:
-    from phonofilm.eval.runner import build_generator
+def measure(gen, prompts: list, world: bool) -> dict:
+    """Latent contrast at the cuts of each prompt: the world's encoded render, or `gen`'s generation."""
     from phonofilm.pipeline.request import GenerationRequest
     from phonofilm.pipeline.storyboard import storyboard_from_prompt
 
-    gen = build_generator(spec)
     cfg, rows = gen.system.config, []
     for p in prompts:
         if world:
-            z, cuts = _world_latents(gen.system, p)
+            z, cuts = _world_latents(gen, p)
         else:
             gen.generate(GenerationRequest(p.prompt, p.seconds, p.width, p.height, seed=p.seed))
             z = gen.last_chunks[0]["video"]
@@ -108,6 +100,7 @@ def measure(spec: str, prompts: list, world: bool) -> dict:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from phonofilm.eval.runner import build_generator
     from phonofilm.eval.suite import load_suite
 
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -125,19 +118,22 @@ def main(argv: list[str] | None = None) -> int:
     except (OSError, ValueError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
-    results = {} if args.no_world else {"world": measure(args.checkpoint[0], prompts, world=True)}
+    gens = {}
     for spec in args.checkpoint:
         try:
-            results[spec] = measure(spec, prompts, world=False)
+            gens[spec] = build_generator(spec)
         except (OSError, ValueError) as err:
             print(f"error: {spec}: {err}", file=sys.stderr)
             return 2
+    results = {} if args.no_world else {"world": measure(gens[args.checkpoint[0]], prompts, world=True)}
+    for spec, gen in gens.items():
+        results[spec] = measure(gen, prompts, world=False)
     for name, r in results.items():
         print(f"{name:>16}: median contrast at cuts {r['median_contrast']}  over 2: {r['share_over_2']}  ({r['cuts']} cuts)")
     if args.restarts > 0:
         physics = load_suite("physics", args.prompts)[: args.restarts]
-        for spec in args.checkpoint:
-            results[spec]["unscripted_restarts"] = r = restarts(spec, physics)
+        for spec, gen in gens.items():
+            results[spec]["unscripted_restarts"] = r = restarts(gen, physics)
             print(f"{spec:>16}: {r['read_as_cuts']} of {r['restarts']} unscripted decoder restarts read as cuts")
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps({"prompts": str(args.prompts), "n": args.n, "runs": results}, indent=2) + "\n")

@@ -139,21 +139,14 @@ class Pipeline:
         uses for width × height, through the autoencoders named in `parts` ("video": the video VAE,
         "audio": the audio VAE and vocoder; none: the canvas alone), upsampled. The best a generation
         can look and sound; each part's share of the loss shows when they are taken one at a time."""
-        from phonofilm.train.steps import video_to_model
-
         if unknown := set(parts) - {"video", "audio"}:
             raise ValueError(f"reconstruct parts must be 'video' and/or 'audio', got {sorted(unknown)}")
         fps, vae, avae = self.system.config.fps, self.system.video_vae, self.system.audio_vae
-        w, h = working_size(width, height, generation_preset(preset).model_area)
-        out, layout = max(1, round(clip.duration * fps)), self.system.config.layout
-        canvas = Canvas(w, h, layout.frames_for(layout.latent_frames_for(out)), out, layout)
-        video, wave = conform(clip.frames, clip.fps, clip.audio, clip.sample_rate, w, h, canvas.frames)
+        canvas, frames, audio = self.on_canvas(clip, width, height, preset)
         with torch.inference_mode():
-            frames = video_to_model(torch.from_numpy(video)[None], self.device)[0]
-            audio = torch.from_numpy(wave).to(self.device)
             if "video" in parts:
                 board = clip_storyboard(clip, self.system.config.transformer.max_shots)
-                cuts = board.latent_cuts(canvas.latent_frames, fps, layout)
+                cuts = board.latent_cuts(canvas.latent_frames, fps, canvas.layout)
                 frames = vae.decode(vae.encode(frames[None]).mean, chunk=4, cuts=cuts)[0]
             if "audio" in parts:
                 audio = avae.decode_audio(avae.encode_audio(audio[None]).mean, self.system.vocoder)[0]
@@ -161,6 +154,20 @@ class Pipeline:
             result, meta = self._deliver(frames, audio, request, canvas)
         how = " + ".join(parts) + " autoencoders" if parts else "canvas"
         return result, {**meta, "reconstruction": f"{how} only (no diffusion)"}
+
+    def on_canvas(self, clip: Clip, width: int, height: int, preset: str = "sora-2"
+                  ) -> tuple[Canvas, torch.Tensor, torch.Tensor]:
+        """`clip` conformed to the canvas `preset` uses for width × height: (canvas, frames [3, T, h, w]
+        in [-1, 1], wave [C, S]) on this pipeline's device, ready for the autoencoders."""
+        from phonofilm.train.steps import video_to_model
+
+        fps, layout = self.system.config.fps, self.system.config.layout
+        w, h = working_size(width, height, generation_preset(preset).model_area)
+        out = max(1, round(clip.duration * fps))
+        canvas = Canvas(w, h, layout.frames_for(layout.latent_frames_for(out)), out, layout)
+        video, wave = conform(clip.frames, clip.fps, clip.audio, clip.sample_rate, w, h, canvas.frames)
+        frames = video_to_model(torch.from_numpy(video)[None], self.device)[0]
+        return canvas, frames, torch.from_numpy(wave).to(self.device)
 
     # -- planning -----------------------------------------------------------------------------------------
     def _plan(self, request: GenerationRequest) -> tuple[Plan, tuple[torch.Tensor, torch.Tensor] | None]:
