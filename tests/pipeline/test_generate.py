@@ -88,6 +88,29 @@ def test_a_few_step_checkpoint_guides_only_speech_unless_asked(pipe) -> None:
     assert (slow.metadata["sampler"], slow.metadata["guidance"]) == ("heun", "4,2.5")
 
 
+def test_noise_correlation_is_shared_within_a_shot_not_across_its_cut(pipe) -> None:
+    """ρ = 0.9: the starting latents of one shot nearly agree, those either side of the scripted cut (1 s:
+    frame 17, latent 5) do not; 0 (the preset's) is the independent noise every seed always gave."""
+    req = GenerationRequest("Shot 1: a red room. Shot 2 (1 s): a blue room.", seconds=2.0, width=160,
+                            height=90, seed=4, steps=2)
+    plain = pipe.generate(req)
+    start, start_audio = pipe.last_chunks[0]["x"]["video"][0], pipe.last_chunks[0]["x"]["audio"]  # [C, F, h, w]
+    zero = pipe.generate(GenerationRequest(**{**req.__dict__, "noise_correlation": 0.0}))
+    shared = pipe.generate(GenerationRequest(**{**req.__dict__, "noise_correlation": 0.9}))
+    x = pipe.last_chunks[0]["x"]["video"][0]
+
+    def corr(z: torch.Tensor, a: int, b: int) -> float:
+        return float(torch.corrcoef(torch.stack([z[:, a].flatten(), z[:, b].flatten()]))[0, 1])
+
+    assert plain.metadata["noise_correlation"] == zero.metadata["noise_correlation"] == "0"
+    assert shared.metadata["noise_correlation"] == "0.9"
+    assert np.array_equal(plain.clip.frames, zero.clip.frames) and np.array_equal(plain.clip.audio, zero.clip.audio)
+    assert not np.array_equal(plain.clip.frames, shared.clip.frames)
+    assert torch.equal(pipe.last_chunks[0]["x"]["audio"], start_audio)  # the sound starts from the same noise
+    assert min(corr(x, 1, 4), corr(x, 5, 8)) > 0.7 and abs(corr(x, 4, 5)) < 0.4
+    assert abs(corr(start, 1, 4)) < 0.4  # without it, independent
+
+
 def test_a_scripted_cut_is_decoded_as_a_cut(pipe) -> None:
     """The latents are decoded with the causal context cut where shot 2 starts (0.5 s = frame 8: the
     nearest first frame of a latent is 9, latent 3), so no frame of shot 2 fades in from shot 1."""
@@ -120,6 +143,9 @@ def test_a_scripted_cut_is_decoded_as_a_cut(pipe) -> None:
         ({"guidance": (3.0, float("nan"))}, "guidance must be two scales"),
         ({"guidance": (21.0, 1.0)}, "between 0 and 20"),
         ({"guidance": (3.0,)}, "guidance must be two scales"),
+        ({"noise_correlation": 1.0}, r"noise_correlation must be a number in \[0, 1\)"),
+        ({"noise_correlation": -0.1}, "noise_correlation"),
+        ({"noise_correlation": "0.5"}, "noise_correlation"),
     ],
 )
 def test_bad_requests_are_refused_clearly(pipe, kwargs: dict, words: str) -> None:
@@ -142,9 +168,11 @@ def test_generate_cli_writes_decodable_mp4(tiny_checkpoint: Path, tmp_path: Path
     bad = subprocess.run([sys.executable, "-m", "phonofilm", "generate", PROMPT, "--out", str(out), "--size",
                           "0x180", "--checkpoint", str(tiny_checkpoint)], capture_output=True, text=True)
     assert bad.returncode == 2 and "Traceback" not in bad.stderr and "width" in bad.stderr
-    for guidance, words in (("3", "VIDEO,AUDIO"), ("3,x", "VIDEO,AUDIO"), ("3,-1", "between 0 and 20")):
+    for option, value, words in (("--guidance", "3", "VIDEO,AUDIO"), ("--guidance", "3,x", "VIDEO,AUDIO"),
+                                 ("--guidance", "3,-1", "between 0 and 20"),
+                                 ("--noise-correlation", "1.5", "noise_correlation must be a number in [0, 1)")):
         bad = subprocess.run([sys.executable, "-m", "phonofilm", "generate", PROMPT, "--out", str(out),
-                              "--guidance", guidance, "--checkpoint", str(tiny_checkpoint)], capture_output=True,
+                              option, value, "--checkpoint", str(tiny_checkpoint)], capture_output=True,
                              text=True)
         assert bad.returncode == 2 and "Traceback" not in bad.stderr and words in bad.stderr, bad.stderr
     pt = tmp_path / "weights.pt"

@@ -148,6 +148,26 @@ def test_the_change_weighted_flow_loss_trains_and_is_recorded(tmp_path: Path) ->
     assert math.isfinite(weighted) and weighted != pytest.approx(plain, rel=1e-4)
 
 
+def test_training_noise_can_share_a_shot_and_is_recorded(tmp_path: Path) -> None:
+    """Both transformer stages (flow matching, shortcut distillation) draw their video noise from the
+    prior the recipe names; 0 keeps the independent noise (and the draws) of every earlier run."""
+    def losses(rho: float) -> tuple[dict, dict]:
+        cfg = dataclasses.replace(recipe(1), eval_every=0, log_every=1, noise_correlation=rho,
+                                  distill=StageConfig(steps=1, batch_size=2, lr=1e-3))
+        ck = load_checkpoint(train(cfg, tmp_path / f"r{rho}", device="cpu", progress=False))
+        logs = [json.loads(line) for line in (tmp_path / f"r{rho}" / "log.jsonl").read_text().splitlines()]
+        return {r["stage"]: r["loss"] for r in logs if r.get("stage") in ("transformer", "distill")}, ck.record
+
+    plain, _ = losses(0.0)
+    shared, record = losses(0.9)
+    assert record["recipe"]["noise_correlation"] == 0.9
+    assert set(plain) == set(shared) == {"transformer", "distill"}
+    for stage in plain:  # same seed, batch and weights: only the noise's correlation differs
+        assert math.isfinite(shared[stage]) and shared[stage] != pytest.approx(plain[stage], rel=1e-4)
+    with pytest.raises(ValueError, match=r"noise_correlation must be in \[0, 1\)"):
+        dataclasses.replace(recipe(1), noise_correlation=1.0)
+
+
 def test_a_continued_run_lists_each_earlier_run_once() -> None:
     from phonofilm.models.system import continued_history
 

@@ -26,6 +26,8 @@ def eval_command(
     steps: int = typer.Option(None, help="With --model: denoising steps (default: the preset's)."),
     preset: str = typer.Option("sora-2", help="With --model: generation preset, sora-2 or sora-2-pro."),
     guidance: str = typer.Option(None, help="With --model: VIDEO,AUDIO guidance scales (default: the preset's)."),
+    noise_correlation: float = typer.Option(None, help="With --model: share of the starting noise common to "
+                                            "a shot's latent frames, in [0, 1) (default: the preset's)."),
     reference: Path = typer.Option(None, help="Folder of world clips for the Fréchet distances (FVD/FAD)."),
     out: Path = typer.Option(Path("eval-report"), help="Where report.json, report.md and plots go."),
     limit: int = typer.Option(0, help="Score only the first N prompts of the suite (0 = all)."),
@@ -45,6 +47,8 @@ def eval_command(
     scales = parse_guidance(guidance)
     if scales is not None and model is None:
         raise UserError("--guidance goes with --model (it sets how that model samples)")
+    if noise_correlation is not None and (model is None or not 0.0 <= noise_correlation < 1.0):
+        raise UserError(f"--noise-correlation goes with --model and must be in [0, 1), got {noise_correlation:g}")
     with user_errors():
         if suite is not None:
             if world == (model is not None):
@@ -66,7 +70,7 @@ def eval_command(
                 parts = _parts(through_parts)
                 suites.render_world(chosen, clips, build_reconstructor(through, parts) if through else None)
             else:
-                _generate(model, chosen, clips, mode, steps, preset, scales)
+                _generate(model, chosen, clips, mode, steps, preset, scales, noise_correlation)
         _score_folder(clips, reference, out, f"phonofilm eval: {clips}")
 
 
@@ -78,15 +82,16 @@ def _parts(text: str) -> tuple[str, ...]:
 
 
 def _generate(model: str, chosen: list, clips: Path, mode: str, steps: int | None, preset: str,
-              guidance: tuple[float, float] | None) -> None:
+              guidance: tuple[float, float] | None, noise_correlation: float | None = None) -> None:
     from phonofilm.eval.runner import build_generator, generate_suite
 
     generator = build_generator(model)
-    how = preset + (f", guidance {guidance[0]:g},{guidance[1]:g}" if guidance else "")
+    how = preset + (f", guidance {guidance[0]:g},{guidance[1]:g}" if guidance else "") + \
+        (f", noise correlation {noise_correlation:g}" if noise_correlation is not None else "")
     typer.echo(f"generating {len(chosen)} clips with {model} ({mode}, {how}) into {clips}")
     with typer.progressbar(length=len(chosen), label="generating") as bar:
         refused = generate_suite(chosen, generator, clips, mode, steps, on_clip=lambda _: bar.update(1),
-                                 preset=preset, guidance=guidance)
+                                 preset=preset, guidance=guidance, noise_correlation=noise_correlation)
     if refused:
         typer.echo(f"{len(refused)} prompt(s) refused by the model: {sorted(set(refused.values()))}")
 

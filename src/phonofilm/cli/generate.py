@@ -94,6 +94,8 @@ def generate(
     preset: str = typer.Option("sora-2", help="sora-2 (fast) | sora-2-pro (24 Heun steps; like sora-2 on a distilled checkpoint, docs/model-card.md)."),
     guidance: str = typer.Option(None, help="VIDEO,AUDIO classifier-free guidance scales, e.g. 3,2 "
                                  "(default: the preset's; 1 = none)."),
+    noise_correlation: float = typer.Option(None, help="Share of the starting noise common to the latent "
+                                            "frames of a shot, in [0, 1) (default: the preset's; 0 = none)."),
     checkpoint: Path = typer.Option(None, help="Model checkpoint directory (default: the shipped model)."),
     device: str = typer.Option("cpu", help="cpu | cuda"),
     storyboard: Path = typer.Option(None, help='Shots as JSON: {"shots": [{"prompt": "...", "seconds": 2.5}, '
@@ -121,7 +123,8 @@ def generate(
         seconds = board.seconds if board is not None else (4.0 if seconds is None else seconds)
         text = board.script() if board is not None else prompt
         request = GenerationRequest(text, seconds, width, height, seed, steps, preset, image=first,
-                                    cameos=cameos, storyboard=board, guidance=parse_guidance(guidance))
+                                    cameos=cameos, storyboard=board, guidance=parse_guidance(guidance),
+                                    noise_correlation=noise_correlation)
         from phonofilm.pipeline.validate import validate_request
 
         validate_request(request)
@@ -159,7 +162,7 @@ def demo(
 ) -> None:
     """Generate a short clip with picture and sound from the shipped model and print where it is."""
     generate(prompt=prompt, out=out, seconds=seconds, size=size, seed=seed, steps=None, image=None,
-             preset="sora-2", guidance=None, checkpoint=None, device="cpu", storyboard=None, cameo=None)
+             preset="sora-2", guidance=None, noise_correlation=None, checkpoint=None, device="cpu", storyboard=None, cameo=None)
     typer.echo(f"demo clip: {out.resolve()}")
     typer.echo(f"prompt: {prompt}")
 

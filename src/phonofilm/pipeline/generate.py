@@ -23,6 +23,7 @@ from torch.nn import functional as F
 
 from phonofilm.diffusion.flow import get_schedule
 from phonofilm.diffusion.guidance import TransformerDenoiser, guided
+from phonofilm.diffusion.noise import shot_correlated
 from phonofilm.diffusion.patchify import TimeLayout
 from phonofilm.diffusion.samplers import SAMPLERS
 from phonofilm.media.conform import conform
@@ -126,6 +127,7 @@ class Pipeline:
         meta.update({"seed": str(plan.seed), "steps": str(plan.steps), "sampler": plan.sampler,
                      "preset": plan.preset.name, "mode": mode, "chunks": str(len(plan.chunks)),
                      "guidance": f"{plan.preset.video_guidance:g},{plan.preset.audio_guidance:g}",
+                     "noise_correlation": f"{plan.preset.noise_correlation:g}",
                      "shots": str(len(plan.storyboard.shots)), "seconds_wall": f"{time.time() - started:.2f}"})
         if request.cameos:
             meta["cameos"] = ", ".join(c.name for c in request.cameos)
@@ -179,7 +181,8 @@ class Pipeline:
                                    cfg.transformer.max_shots, cfg.fps)
         few = bool(self.record.get("few_step")) and preset.few_steps is not None
         scales = sampling_guidance(preset, few, bool(parse_dialogue(board.script())), request.guidance)
-        preset = replace(preset, video_guidance=scales[0], audio_guidance=scales[1])
+        rho = preset.noise_correlation if request.noise_correlation is None else request.noise_correlation
+        preset = replace(preset, video_guidance=scales[0], audio_guidance=scales[1], noise_correlation=rho)
         w, h = working_size(request.width, request.height, preset.model_area)
         out = max(1, round(request.seconds * cfg.fps))
         per_second = cfg.fps / layout.frames_per_latent
@@ -216,6 +219,7 @@ class Pipeline:
         g = torch.Generator("cpu").manual_seed(plan.seed)  # one noise draw for the whole video
         zv = torch.randn(1, s.video_vae.latent_channels, c.latent_frames, c.height // 8, c.width // 8, generator=g)
         za = torch.randn(1, s.audio_vae.latent_channels, c.audio_latents, generator=g)
+        zv = shot_correlated(zv, plan.preset.noise_correlation, self._cuts(plan, c.latent_frames), g)
         zv, za = zv.to(self.device), za.to(self.device)
         if context is not None:  # an extension: the source's tail is the first chunk's context
             zv[:, :, : context[0].shape[2]], za[..., : context[1].shape[-1]] = context

@@ -19,6 +19,7 @@ class GenerationPreset:
     few_step_guidance: tuple[float, float] = (1.0, 1.0)  # ... at these (video, audio) guidance scales,
     few_step_speech_guidance: tuple[float, float] = (3.0, 2.0)  # ... these when the prompt has quoted lines
     single_pass_seconds: float = 20.0  # longest one-window generation (the longest training clips)
+    noise_correlation: float = 0.0  # share of the starting noise common to a shot's latent frames (diffusion.noise)
 
 
 PRESETS: MappingProxyType[str, GenerationPreset] = MappingProxyType({

@@ -43,6 +43,8 @@ class GenerationRequest:
     (the result holds the source followed by the continuation; source + seconds ≤ 120 s).
     storyboard: timed shots (`pipeline/storyboard.py`); None = the prompt's own "Shot N:" heads, if any.
     guidance: (video, audio) classifier-free guidance scales; None = the preset's (1 = no guidance).
+    noise_correlation: share ρ ∈ [0, 1) of the video's starting noise common to the latent frames of a
+    shot (`diffusion/noise.py`); None = the preset's.
     Requests longer than the preset's `single_pass_seconds` (up to `max_seconds`) are made in chunks.
     """
 
@@ -60,6 +62,7 @@ class GenerationRequest:
     extend: Clip | None = None
     storyboard: Storyboard | None = None
     guidance: tuple[float, float] | None = None
+    noise_correlation: float | None = None
 
 
 @dataclass(frozen=True)

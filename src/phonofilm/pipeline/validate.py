@@ -33,6 +33,10 @@ def validate_request(r: GenerationRequest) -> None:
     if r.guidance is not None and not _scales(r.guidance):
         raise ValueError(f"guidance must be two scales (video, audio), each between 0 and {MAX_GUIDANCE:g} "
                          f"(1 = no guidance), got {r.guidance!r}")
+    rho = r.noise_correlation
+    if rho is not None and (isinstance(rho, bool) or not isinstance(rho, int | float) or not 0.0 <= rho < 1.0):
+        raise ValueError(f"noise_correlation must be a number in [0, 1) (0 = independent noise per latent frame), "
+                         f"got {rho!r}")
     if not (0.0 < r.strength <= 1.0):
         raise ValueError(f"strength must be in (0, 1], got {r.strength}")
     if r.image is not None:

@@ -75,6 +75,9 @@ class TrainConfig:
     # flow-matching loss: extra weight where the clean latents change in time (moving objects, onsets;
     # `diffusion.flow.change_weights`); 0 = every position alike
     flow_change_weight: float = 0.0
+    # share of the video noise common to the latent frames of a shot (diffusion.noise, PYoCo's mixed prior),
+    # so the model learns the prior it is sampled with when a preset sets `noise_correlation`; 0 = independent
+    noise_correlation: float = 0.0
     ema_decay: float = 0.999
     p_first_frame: float = 0.15  # image-to-video: first latent frame given clean
     p_video_to_audio: float = 0.1  # video given clean, audio generated (the "separate synthesis" path)
@@ -92,6 +95,8 @@ class TrainConfig:
         unknown = set(self.retrain_autoencoders) - set(AUTOENCODERS)
         if unknown:
             raise ValueError(f"retrain_autoencoders names {sorted(unknown)}; allowed: {AUTOENCODERS}")
+        if not 0.0 <= self.noise_correlation < 1.0:
+            raise ValueError(f"noise_correlation must be in [0, 1), got {self.noise_correlation}")
 
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)

@@ -15,6 +15,7 @@ from __future__ import annotations
 import torch
 
 from phonofilm.diffusion.flow import condition_dropout, flow_loss, noise_latents, velocity_target
+from phonofilm.diffusion.noise import shot_correlated_batch
 from phonofilm.models.system import System
 from phonofilm.models.text import TextEncoder
 from phonofilm.models.transformer import ModalityInput
@@ -41,7 +42,7 @@ def shortcut_step(system: System, transformer: torch.nn.Module, text_encoder: Te
     half = b // 2
     text = text_encoder.encode(batch["captions"]).to(device).drop(*condition_dropout(b, gen))
     shot_ids, cuts = shot_conditioning(batch["shots"].to(device), f, system.config.layout)
-    nv = torch.randn(zv.shape, generator=gen, device=device)
+    nv = shot_correlated_batch(torch.randn(zv.shape, generator=gen, device=device), cfg.noise_correlation, cuts, gen)
     na = torch.randn(za.shape, generator=gen, device=device)
     level = torch.randint(0, LEVELS, (b,), generator=gen, device=device).float()
     d2 = torch.where(torch.arange(b, device=device) < half, torch.zeros(b, device=device), 2.0 ** -level)

@@ -17,6 +17,7 @@ from phonofilm.diffusion.flow import (
     sample_timesteps,
     velocity_target,
 )
+from phonofilm.diffusion.noise import shot_correlated_batch
 from phonofilm.diffusion.patchify import TimeLayout
 from phonofilm.models.reference import CameoInput
 from phonofilm.models.system import System
@@ -181,11 +182,11 @@ def transformer_step(system: System, transformer: torch.nn.Module, text_encoder:
         cond_v, cond_a = torch.ones(b, f, dtype=torch.bool, device=device), None
     n_tokens = f * -(-zv.shape[3] // 2) * -(-zv.shape[4] // 2) + za.shape[-1]  # video (1,2,2) patches + audio
     t = sample_timesteps(b, gen, n_tokens)
-    nv = torch.randn(zv.shape, generator=gen, device=device)
+    shot_ids, cuts = shot_conditioning(batch["shots"].to(device), f, system.config.layout)
+    nv = shot_correlated_batch(torch.randn(zv.shape, generator=gen, device=device), cfg.noise_correlation, cuts, gen)
     na = torch.randn(za.shape, generator=gen, device=device)
     text = text_encoder.encode(batch["captions"]).to(device)
     text = text.drop(*condition_dropout(b, gen))
-    shot_ids, cuts = shot_conditioning(batch["shots"].to(device), f, system.config.layout)
     video_in = ModalityInput(noise_latents(zv, nv, t, cond_v), cond_v, shot_ids, cuts)
     audio_in = None if mode == "video_only" else ModalityInput(noise_latents(za, na, t, cond_a), cond_a)
     with autocast(device, cfg.precision):

@@ -1,0 +1,111 @@
+"""Noise correlation sweep: how much of the starting noise the latent frames of a shot should share
+(`diffusion/noise.py`), chosen on the validation split like the guidance scales (`benchmarks/guidance.py`).
+
+For each value ρ, generate the first N prompts of each capability of `benchmarks/prompts-validation` with
+the preset's other settings (what a user gets), score them with `phonofilm eval`, and report per ρ:
+ - guidance.py's primary scores and objective (effects-sync recall and precision, prompt adherence of
+   dialogue, styles and ambience; as fractions of the world's), so the numbers compare with that sweep;
+ - what sharing noise could break or mend: physics (colour accuracy, permanence violations, energy gain,
+   and how many clips a tracked object falls measurably in), multi-shot cut-count error;
+ - frame jitter (`benchmarks/frame_jitter.py`): median change where latent frames meet and inside them.
+Runs are cached under --work as in guidance.py (same folder names for the world's render).
+
+Usage: python benchmarks/noise_correlation.py [--checkpoint default|DIR] [--rho 0 0.5 0.8]
+       [--n effects_sync=16,dialogue=10,styles=10,ambience=8,physics=10,multi_shot=8]
+       [--prompts benchmarks/prompts-validation] [--work runs/guidance] [--out benchmarks/results/noise_correlation.json]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+from pathlib import Path
+
+import numpy as np
+
+import frame_jitter
+import guidance
+
+HERE = Path(__file__).resolve().parent
+ALSO = {"physics": ("colour_accuracy", "permanence_violations", "energy_gain_rate", "gravity_error"),
+        "multi_shot": ("cut_count_error",)}  # fmt: skip
+
+
+def also_scores(report: dict) -> dict[str, dict]:
+    """capability/metric → {mean over measurable clips, measurable, clips} for the ALSO metrics."""
+    out = {}
+    for cap, metrics in ALSO.items():
+        for m in metrics:
+            values = guidance.clip_values(report, cap, m)
+            if values:
+                got = [v for v in values.values() if v is not None]
+                out[f"{cap}/{m}"] = {"mean": float(np.mean(got)) if got else None, "measurable": len(got),
+                                     "clips": len(values)}
+    return out
+
+
+def _rho(text: str) -> float:
+    try:
+        rho = float(text)
+    except ValueError:
+        raise SystemExit(f"--rho {text!r}: give numbers in [0, 1)") from None
+    if not 0.0 <= rho < 1.0:
+        raise SystemExit(f"--rho {text!r}: a noise correlation is in [0, 1)")
+    return rho
+
+
+def main(argv: list[str] | None = None) -> dict:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--checkpoint", default="default")
+    ap.add_argument("--preset", default="sora-2")
+    ap.add_argument("--rho", nargs="+", default=["0", "0.5", "0.8"], help="noise correlations to compare")
+    ap.add_argument("--n", default="effects_sync=16,dialogue=10,styles=10,ambience=8,physics=10,multi_shot=8")
+    ap.add_argument("--prompts", type=Path, default=HERE / "prompts-validation")
+    ap.add_argument("--work", type=Path, default=Path("runs/guidance"))
+    ap.add_argument("--out", type=Path, default=HERE / "results" / "noise_correlation.json")
+    args = ap.parse_args(argv)
+    rhos = [_rho(r) for r in args.rho]
+    counts = guidance._counts(args.n, {**guidance.PRIMARY, **ALSO})
+    if args.checkpoint != "default" and not Path(args.checkpoint).is_dir():
+        raise SystemExit(f"--checkpoint: no checkpoint directory at {args.checkpoint}")
+    from phonofilm.eval.runner import build_generator, generate_suite
+    from phonofilm.eval.suite import render_world
+
+    prompts = guidance._prompts(args.prompts, counts)
+    ids = [p.id for p in prompts]
+    work = args.work / args.prompts.name
+    world_report = guidance._run(work, "world", ids, lambda clips: render_world(prompts, clips))
+    world = guidance.primary_scores(world_report)
+    try:
+        generator = build_generator(args.checkpoint)
+    except ValueError as e:  # not a phonofilm checkpoint
+        raise SystemExit(f"--checkpoint {args.checkpoint}: {e}") from None
+    name = f"{'default' if args.checkpoint == 'default' else Path(args.checkpoint).name}" \
+           f"-{guidance._fingerprint(args.checkpoint)}-{args.preset}"
+    runs = []
+    for rho in rhos:
+        label = f"{name}-rho{rho:g}"
+        report = guidance._run(work, label, ids, lambda clips, r=rho: generate_suite(
+            prompts, generator, clips, preset=args.preset, noise_correlation=r))
+        scores = guidance.primary_scores(report)
+        runs.append({"noise_correlation": rho, "scores": scores, "objective": guidance.objective(scores, world),
+                     "also": also_scores(report), "jitter": frame_jitter.folder_jitter(work / label / "clips"),
+                     "wall_s": report.get("wall_s"), "summary": report["summary"]})
+        print(f"{label}: objective {runs[-1]['objective']:.3f} jitter {runs[-1]['jitter']['seam']:.2f}/"
+              f"{runs[-1]['jitter']['inside']:.2f} " + " ".join(f"{k}={v:.3f}" for k, v in scores.items()), flush=True)
+    result = {"benchmark": "noise_correlation", "checkpoint": args.checkpoint, "preset": args.preset,
+              "prompts": str(args.prompts), "n": counts,
+              "machine": {"cpu": platform.machine(), "cores": os.cpu_count(), "python": platform.python_version()},
+              "world": {"scores": world, "also": also_scores(world_report),
+                        "jitter": frame_jitter.folder_jitter(work / "world" / "clips")},
+              "runs": runs}
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(result, indent=1))
+    print(f"wrote {args.out}")
+    return result
+
+
+if __name__ == "__main__":
+    main()

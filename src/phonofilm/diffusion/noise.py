@@ -1,0 +1,53 @@
+"""The noise a video starts from: independent for every latent, or partly shared by the latent frames of a shot.
+
+Rectified flow samples from x₁ ~ N(0, I). Each latent frame then starts from its own noise, and a model
+that has not learned to tie frames together draws each one a little differently: the picture flickers
+where latent frames meet (`benchmarks/frame_jitter.py`). Sharing part of the noise across a shot,
+
+    ε_f = √ρ · ε_shot + √(1 − ρ) · η_f        (every latent still N(0, 1); frames of a shot correlate by ρ)
+
+— the "mixed" noise prior of PYoCo (Ge et al., 2023), used here at sampling time — starts the frames of a
+shot from nearly the same place, and each shot from a new one: a cut is where the shared part changes.
+Pure function: same inputs and generator state, same noise.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+import torch
+from torch import Tensor
+
+
+def shot_correlated(noise: Tensor, rho: float, cuts: Sequence[int] = (), generator: torch.Generator | None = None
+                    ) -> Tensor:
+    """`noise` [B, C, F, h, w] (standard normal) with a share `rho` ∈ [0, 1) of it common to the latent frames
+    of each shot. Shots start at latent frame 0 and at every index in `cuts`; each draws its own shared
+    part from `generator` (in shot order). rho = 0 returns `noise` unchanged and draws nothing."""
+    if not 0.0 <= rho < 1.0:
+        raise ValueError(f"noise correlation must be in [0, 1), got {rho!r}")
+    if noise.dim() != 5:
+        raise ValueError(f"video noise must be [B, C, F, h, w], got shape {tuple(noise.shape)}")
+    if rho == 0.0:
+        return noise
+    frames = noise.shape[2]
+    starts = sorted({0, *(int(c) for c in cuts if 0 < c < frames)})
+    out = torch.empty_like(noise)
+    for start, end in zip(starts, [*starts[1:], frames], strict=True):
+        shape = (*noise.shape[:2], 1, *noise.shape[3:])
+        shared = torch.randn(shape, generator=generator, device=noise.device, dtype=noise.dtype)
+        out[:, :, start:end] = math.sqrt(rho) * shared + math.sqrt(1.0 - rho) * noise[:, :, start:end]
+    return out
+
+
+def shot_correlated_batch(noise: Tensor, rho: float, cuts: Tensor, generator: torch.Generator | None = None
+                          ) -> Tensor:
+    """`shot_correlated` for a batch whose samples cut in different places: `cuts` [B, F] bool marks the
+    first latent frame of each shot after the first (as `train.steps.shot_conditioning` gives them)."""
+    if cuts.shape != (noise.shape[0], noise.shape[2]):
+        raise ValueError(f"cuts must be [B, F] = {(noise.shape[0], noise.shape[2])}, got {tuple(cuts.shape)}")
+    if rho == 0.0:
+        return shot_correlated(noise, rho)
+    return torch.cat([shot_correlated(noise[i : i + 1], rho, cuts[i].nonzero().flatten().tolist(), generator)
+                      for i in range(noise.shape[0])])

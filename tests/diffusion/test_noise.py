@@ -1,0 +1,59 @@
+"""diffusion/noise.py: starting noise shared by the latent frames of a shot, and nothing shared across a cut."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+from phonofilm.diffusion.noise import shot_correlated, shot_correlated_batch
+
+
+def _frame_correlation(x: torch.Tensor, a: int, b: int) -> float:
+    u, v = x[:, :, a].flatten(), x[:, :, b].flatten()
+    return float(torch.corrcoef(torch.stack([u, v]))[0, 1])
+
+
+def test_frames_of_a_shot_correlate_by_rho_and_stay_standard_normal() -> None:
+    g = torch.Generator().manual_seed(0)
+    noise = torch.randn(4, 16, 8, 24, 24, generator=g)
+    out = shot_correlated(noise, 0.6, cuts=[5], generator=g)
+    assert abs(float(out.std()) - 1.0) < 0.02 and abs(float(out.mean())) < 0.02
+    assert abs(_frame_correlation(out, 0, 4) - 0.6) < 0.03  # same shot
+    assert abs(_frame_correlation(out, 5, 7) - 0.6) < 0.03  # same (second) shot
+    assert abs(_frame_correlation(out, 4, 5)) < 0.03  # across the cut: a new shared part
+    assert abs(_frame_correlation(noise, 0, 4)) < 0.03  # the input was independent
+
+
+def test_zero_leaves_the_noise_alone_and_draws_nothing() -> None:
+    g = torch.Generator().manual_seed(1)
+    noise = torch.randn(1, 2, 5, 3, 3)
+    state = g.get_state()
+    assert shot_correlated(noise, 0.0, [2], g) is noise
+    assert torch.equal(g.get_state(), state)
+
+
+def test_same_generator_state_same_noise_and_cuts_outside_the_clip_are_ignored() -> None:
+    noise = torch.randn(1, 2, 6, 3, 3)
+    a = shot_correlated(noise, 0.5, [0, 3, 9], torch.Generator().manual_seed(2))
+    b = shot_correlated(noise, 0.5, [3], torch.Generator().manual_seed(2))
+    assert torch.equal(a, b)
+    assert not torch.equal(a, shot_correlated(noise, 0.5, [3], torch.Generator().manual_seed(3)))
+
+
+@pytest.mark.parametrize("rho", [-0.1, 1.0, float("nan")])
+def test_a_correlation_outside_zero_to_one_is_refused(rho: float) -> None:
+    with pytest.raises(ValueError, match=r"noise correlation must be in \[0, 1\)"):
+        shot_correlated(torch.zeros(1, 1, 2, 1, 1), rho)
+
+
+def test_each_sample_of_a_batch_shares_noise_within_its_own_shots() -> None:
+    g = torch.Generator().manual_seed(4)
+    noise = torch.randn(2, 16, 6, 24, 24, generator=g)
+    cuts = torch.zeros(2, 6, dtype=torch.bool)
+    cuts[1, 3] = True  # sample 0: one shot; sample 1: a cut at latent frame 3
+    out = shot_correlated_batch(noise, 0.8, cuts, g)
+    assert abs(_frame_correlation(out[:1], 2, 3) - 0.8) < 0.05
+    assert abs(_frame_correlation(out[1:], 2, 3)) < 0.05 and abs(_frame_correlation(out[1:], 3, 5) - 0.8) < 0.05
+    assert shot_correlated_batch(noise, 0.0, cuts) is noise
+    with pytest.raises(ValueError, match="cuts must be"):
+        shot_correlated_batch(noise, 0.8, cuts[:, :5])

@@ -1,0 +1,44 @@
+"""benchmarks/noise_correlation.py: each ρ is generated, scored and measured for jitter on the validation split."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benchmarks"))
+import guidance
+import noise_correlation
+
+
+def test_also_scores_count_measurable_clips_apart() -> None:
+    report = {"clips": [{"id": f"physics-{i:03d}", "capability": "physics", "metrics": {"colour_accuracy": v}}
+                        for i, v in enumerate([1.0, None, 0.5])]}
+    scores = noise_correlation.also_scores(report)
+    assert scores["physics/colour_accuracy"] == {"mean": 0.75, "measurable": 2, "clips": 3}
+    assert scores["physics/gravity_error"] == {"mean": None, "measurable": 0, "clips": 3}  # never measured
+    assert not any(k.startswith("multi_shot/") for k in scores)  # no clip of that capability
+
+
+@pytest.mark.slow
+def test_sweep_generates_each_correlation_and_records_it(tmp_path: Path, tiny_checkpoint: Path) -> None:
+    out = tmp_path / "nc.json"
+    argv = ["--checkpoint", str(tiny_checkpoint), "--rho", "0", "0.9", "--n", "effects_sync=1,physics=1",
+            "--work", str(tmp_path / "work"), "--out", str(out)]
+    result = noise_correlation.main(argv)
+    assert json.loads(out.read_text()) == result
+    assert [r["noise_correlation"] for r in result["runs"]] == [0.0, 0.9]
+    assert set(result["world"]["scores"]) == {"effects_sync/av_recall", "effects_sync/av_precision"}
+    assert result["world"]["also"]["physics/colour_accuracy"]["clips"] == 1
+    for run in result["runs"]:
+        assert run["jitter"]["clips"] == 2 and run["jitter"]["seam"] >= 0
+    split = tmp_path / "work" / "prompts-validation"
+    name = f"{tiny_checkpoint.name}-{guidance._fingerprint(str(tiny_checkpoint))}-sora-2"
+    clips = sorted((split / f"{name}-rho0.9" / "clips").glob("*.json"))
+    assert [json.loads(c.read_text())["generation"]["noise_correlation"] for c in clips] == ["0.9", "0.9"]
+    for bad, words in ((["--rho", "1"], r"in \[0, 1\)"), (["--rho", "x"], "give numbers"),
+                       (["--n", "cameo=1"], "CAPABILITY=N"), (["--checkpoint", str(tmp_path / "no")], "no checkpoint")):
+        with pytest.raises(SystemExit, match=words):
+            noise_correlation.main([*argv[:2], *bad])
