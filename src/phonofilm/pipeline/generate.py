@@ -4,8 +4,8 @@ Every request is one global latent sequence made in one or more windows ("chunks
 request up to the preset's `single_pass_seconds` is one chunk; a longer one (up to `max_seconds`) and
 every extension continue window after window from the last latents given clean. Stages, each a method:
 conditioning (`_text`, `_first_frame`, `_source_latents`, storyboard shots), diffusion (`_denoise`),
-decoding (`_decode`, streamed), delivery (`_deliver`: trim, resize). The model works at 16 fps / 16 kHz
-on a canvas of about 128×72 pixels; the delivered size is reached by resizing, and the result's
+decoding (`_decode`, streamed), delivery (`_deliver`: trim, resize; an extension's splice: `deliver.py`).
+The model works at 16 fps / 16 kHz on a canvas of about 128×72 pixels; the delivered size is reached by resizing, and the result's
 metadata says so (`resized_from`, `upsampler`).
 """
 
@@ -19,7 +19,6 @@ from pathlib import Path
 
 import numpy as np
 import torch
-from torch.nn import functional as F
 
 from phonofilm.diffusion.flow import get_schedule
 from phonofilm.diffusion.guidance import TransformerDenoiser, guided
@@ -33,6 +32,7 @@ from phonofilm.models.text import TextConditioning, TextEncoder, parse_dialogue
 from phonofilm.models.upsampler import Upsampler, load_upsampler
 from phonofilm.pipeline import long
 from phonofilm.pipeline.cameo import encode_cameos
+from phonofilm.pipeline.deliver import CROSSFADE_SECONDS, splice_extension
 from phonofilm.pipeline.long import Chunk, LongConfig
 from phonofilm.pipeline.presets import GenerationPreset, generation_preset, sampling_guidance, working_size
 from phonofilm.pipeline.request import GenerationRequest, GenerationResult, ProgressFn, UnsupportedRequest
@@ -375,42 +375,13 @@ class Pipeline:
     def _deliver_extension(self, frames: torch.Tensor, audio: torch.Tensor, request: GenerationRequest,
                            canvas: Canvas, context: int) -> tuple[Clip, dict]:
         """The source (at 16 fps, requested size) followed by the new frames; the sound crossfades in."""
-        src, fps = request.extend, self.system.config.fps
-        assert src is not None
+        assert request.extend is not None
         skip = canvas.layout.frames_for(context)  # the decoded source tail: already in the source itself
         clip, meta = self._deliver(frames, audio, request, canvas, skip)
-        idx = np.minimum(np.round(np.arange(round(src.duration * fps)) * src.fps / fps).astype(int),
-                         len(src.frames) - 1)
-        old = _resize_frames(src.frames[idx], request.width, request.height)
-        old_audio = _resample(src.audio, src.sample_rate, clip.sample_rate)
-        old_audio = np.repeat(old_audio, 2, 0) if old_audio.shape[0] < clip.audio.shape[0] else old_audio
-        old_audio = old_audio[: clip.audio.shape[0], : round(len(old) / fps * clip.sample_rate)]
-        fade = min(round(0.02 * clip.sample_rate), old_audio.shape[1], clip.audio.shape[1])
-        new_audio = clip.audio.copy()
-        if fade:  # 20 ms: the source's last sound into the continuation, no click at the join
-            decoded_tail = audio[:, round(skip / fps * clip.sample_rate) - fade :][:, :fade].float().cpu().numpy()
-            ramp = np.linspace(0.0, 1.0, fade, dtype=np.float32)
-            old_audio = old_audio.copy()
-            old_audio[:, -fade:] = old_audio[:, -fade:] * (1 - ramp) + decoded_tail[: old_audio.shape[0]] * ramp
-        meta["extended_from_seconds"] = f"{src.duration:.3f}"
-        return Clip(np.concatenate([old, clip.frames]), np.concatenate([old_audio, new_audio], axis=1),
-                    fps, clip.sample_rate, request.prompt), meta
-
-
-def _resample(audio: np.ndarray, sr_from: int, sr_to: int) -> np.ndarray:
-    if sr_from == sr_to:
-        return audio
-    from scipy.signal import resample_poly
-
-    return resample_poly(audio, sr_to, sr_from, axis=-1).astype(np.float32)
-
-
-def _resize_frames(frames: np.ndarray, width: int, height: int) -> np.ndarray:
-    if frames.shape[1:3] == (height, width):
-        return frames
-    t = torch.from_numpy(frames).permute(0, 3, 1, 2).float()
-    t = F.interpolate(t, size=(height, width), mode="bilinear", antialias=True, align_corners=False)
-    return t.round().clamp(0, 255).byte().permute(0, 2, 3, 1).numpy()
+        start = round(skip / self.system.config.fps * clip.sample_rate)
+        lead_in = audio[:, max(0, start - round(CROSSFADE_SECONDS * clip.sample_rate)) : start].float().cpu().numpy()
+        meta["extended_from_seconds"] = f"{request.extend.duration:.3f}"
+        return splice_extension(request.extend, clip, lead_in), meta
 
 
 def default_checkpoint() -> Path:
