@@ -12,6 +12,7 @@ import torch
 
 from phonofilm.media import read_mp4
 from phonofilm.pipeline.generate import Pipeline, load_generator
+from phonofilm.pipeline.presets import generation_preset
 from phonofilm.pipeline.request import GenerationRequest
 from phonofilm.pipeline.upsample import upsample_to
 
@@ -90,25 +91,39 @@ def test_a_few_step_checkpoint_guides_only_speech_unless_asked(pipe) -> None:
 
 def test_noise_correlation_is_shared_within_a_shot_not_across_its_cut(pipe) -> None:
     """ρ = 0.9: the starting latents of one shot nearly agree, those either side of the scripted cut (1 s:
-    frame 17, latent 5) do not; 0 (the preset's) is the independent noise every seed always gave."""
+    frame 17, latent 5) do not; 0 is the independent noise every seed always gave."""
     req = GenerationRequest("Shot 1: a red room. Shot 2 (1 s): a blue room.", seconds=2.0, width=160,
-                            height=90, seed=4, steps=2)
+                            height=90, seed=4, steps=2, noise_correlation=0.0)
     plain = pipe.generate(req)
     start, start_audio = pipe.last_chunks[0]["x"]["video"][0], pipe.last_chunks[0]["x"]["audio"]  # [C, F, h, w]
-    zero = pipe.generate(GenerationRequest(**{**req.__dict__, "noise_correlation": 0.0}))
     shared = pipe.generate(GenerationRequest(**{**req.__dict__, "noise_correlation": 0.9}))
     x = pipe.last_chunks[0]["x"]["video"][0]
 
     def corr(z: torch.Tensor, a: int, b: int) -> float:
         return float(torch.corrcoef(torch.stack([z[:, a].flatten(), z[:, b].flatten()]))[0, 1])
 
-    assert plain.metadata["noise_correlation"] == zero.metadata["noise_correlation"] == "0"
-    assert shared.metadata["noise_correlation"] == "0.9"
-    assert np.array_equal(plain.clip.frames, zero.clip.frames) and np.array_equal(plain.clip.audio, zero.clip.audio)
+    assert (plain.metadata["noise_correlation"], shared.metadata["noise_correlation"]) == ("0", "0.9")
     assert not np.array_equal(plain.clip.frames, shared.clip.frames)
     assert torch.equal(pipe.last_chunks[0]["x"]["audio"], start_audio)  # the sound starts from the same noise
     assert min(corr(x, 1, 4), corr(x, 5, 8)) > 0.7 and abs(corr(x, 4, 5)) < 0.4
     assert abs(corr(start, 1, 4)) < 0.4  # without it, independent
+
+
+def test_the_preset_shares_noise_only_where_the_script_cuts(pipe) -> None:
+    """sora-2 samples one-shot prompts from independent noise (what kept effects sync on the validation
+    split) and multi-shot prompts from noise shared by each shot (what gave the cuts); a request's own
+    value wins either way."""
+    preset = generation_preset("sora-2")
+    assert preset.noise_correlation == 0.0 < preset.multi_shot_noise_correlation
+    one = GenerationRequest(PROMPT, seconds=1.0, width=160, height=90, seed=5, steps=2)
+    two = GenerationRequest("Shot 1: a red room. Shot 2 (0.5 s): a blue room.", seconds=1.0, width=160,
+                            height=90, seed=5, steps=2)
+    assert pipe.generate(one).metadata["noise_correlation"] == "0"
+    assert pipe.generate(two).metadata["noise_correlation"] == f"{preset.multi_shot_noise_correlation:g}"
+    assert pipe.generate(GenerationRequest(**{**two.__dict__, "noise_correlation": 0.0})
+                         ).metadata["noise_correlation"] == "0"
+    assert pipe.generate(GenerationRequest(**{**one.__dict__, "noise_correlation": 0.25})
+                         ).metadata["noise_correlation"] == "0.25"
 
 
 def test_a_scripted_cut_is_decoded_as_a_cut(pipe) -> None:

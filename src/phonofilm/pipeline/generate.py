@@ -34,7 +34,13 @@ from phonofilm.pipeline import long
 from phonofilm.pipeline.cameo import encode_cameos
 from phonofilm.pipeline.deliver import CROSSFADE_SECONDS, splice_extension
 from phonofilm.pipeline.long import Chunk, LongConfig
-from phonofilm.pipeline.presets import GenerationPreset, generation_preset, sampling_guidance, working_size
+from phonofilm.pipeline.presets import (
+    GenerationPreset,
+    generation_preset,
+    sampling_guidance,
+    sampling_noise_correlation,
+    working_size,
+)
 from phonofilm.pipeline.request import GenerationRequest, GenerationResult, ProgressFn, UnsupportedRequest
 from phonofilm.pipeline.storyboard import Storyboard, clip_storyboard, resolve_storyboard
 from phonofilm.pipeline.upsample import upsample_to
@@ -181,7 +187,7 @@ class Pipeline:
                                    cfg.transformer.max_shots, cfg.fps)
         few = bool(self.record.get("few_step")) and preset.few_steps is not None
         scales = sampling_guidance(preset, few, bool(parse_dialogue(board.script())), request.guidance)
-        rho = preset.noise_correlation if request.noise_correlation is None else request.noise_correlation
+        rho = sampling_noise_correlation(preset, len(board.shots), request.noise_correlation)
         preset = replace(preset, video_guidance=scales[0], audio_guidance=scales[1], noise_correlation=rho)
         w, h = working_size(request.width, request.height, preset.model_area)
         out = max(1, round(request.seconds * cfg.fps))

@@ -19,7 +19,8 @@ class GenerationPreset:
     few_step_guidance: tuple[float, float] = (1.0, 1.0)  # ... at these (video, audio) guidance scales,
     few_step_speech_guidance: tuple[float, float] = (3.0, 2.0)  # ... these when the prompt has quoted lines
     single_pass_seconds: float = 20.0  # longest one-window generation (the longest training clips)
-    noise_correlation: float = 0.0  # share of the starting noise common to a shot's latent frames (diffusion.noise)
+    noise_correlation: float = 0.0  # share of the starting noise common to a shot's latent frames (diffusion.noise) ...
+    multi_shot_noise_correlation: float = 0.0  # ... and that share when the request has more than one shot
 
 
 PRESETS: MappingProxyType[str, GenerationPreset] = MappingProxyType({
@@ -27,12 +28,18 @@ PRESETS: MappingProxyType[str, GenerationPreset] = MappingProxyType({
     # 4 shortcut steps, unguided unless the prompt has quoted lines: on the validation split every guided
     # setting lowered effects sync (recall 0.25 → 0.04–0.22), while dialogue needs guidance (adherence
     # 0.53 guided vs 0.46 not, 30 prompts; benchmarks/results/guidance*.json, docs/model-card.md).
-    "sora-2": GenerationPreset("sora-2", "euler", 12, 3.0, 2.0, 128 * 72, 90.0, few_steps=4),
+    # A multi-shot request starts each shot from noise its latent frames share by 0.3 (diffusion.noise): on
+    # the validation split that made every scripted cut (26 of 26 prompts, 15 with independent noise) and
+    # halved the jitter where latent frames meet; on one-shot prompts it cost effects-sync precision
+    # (0.23 → 0.15 at 0.3, 16 prompts), so they keep independent noise (benchmarks/results/noise_correlation*.json).
+    "sora-2": GenerationPreset("sora-2", "euler", 12, 3.0, 2.0, 128 * 72, 90.0, few_steps=4,
+                               multi_shot_noise_correlation=0.3),
     # the fidelity path: more, second-order steps. With a shortcut-distilled checkpoint it samples like
     # sora-2: on the validation split its 24 Heun steps lost every matched impact (effects recall 0 at
     # guidance 4, 2.5 and at 1, 1, against 0.25) and dialogue did not gain (0.48 against 0.50;
     # benchmarks/results/guidance_pro.json). The Heun path stays for checkpoints without distillation.
-    "sora-2-pro": GenerationPreset("sora-2-pro", "heun", 24, 4.0, 2.5, 128 * 72, 90.0, few_steps=4),
+    "sora-2-pro": GenerationPreset("sora-2-pro", "heun", 24, 4.0, 2.5, 128 * 72, 90.0, few_steps=4,
+                                   multi_shot_noise_correlation=0.3),
     "draft": GenerationPreset("draft", "euler", 4, 1.0, 1.0, 128 * 72, 90.0),
 })
 
@@ -58,6 +65,14 @@ def sampling_guidance(preset: GenerationPreset, few_step: bool, speaks: bool,
     if few_step:
         return preset.few_step_speech_guidance if speaks else preset.few_step_guidance
     return preset.video_guidance, preset.audio_guidance
+
+
+def sampling_noise_correlation(preset: GenerationPreset, shots: int, requested: float | None = None) -> float:
+    """The noise correlation a request samples with: its own when it names one, else the preset's for a
+    request of `shots` shots."""
+    if requested is not None:
+        return float(requested)
+    return preset.multi_shot_noise_correlation if shots > 1 else preset.noise_correlation
 
 
 def working_size(width: int, height: int, area: int) -> tuple[int, int]:
