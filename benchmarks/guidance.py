@@ -140,6 +140,19 @@ def objective(scores: dict[str, float], world: dict[str, float]) -> float:
     return float(np.mean(fractions)) if fractions else float("nan")
 
 
+def machine() -> dict:
+    """What ran a sweep: CPU architecture, cores, Python."""
+    return {"cpu": platform.machine(), "cores": os.cpu_count(), "python": platform.python_version()}
+
+
+def write_result(out: Path, result: dict) -> dict:
+    """`result` as indented JSON at `out` (folders made); returns it."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(result, indent=1))
+    print(f"wrote {out}")
+    return result
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--checkpoint", nargs="+", default=["default"])
@@ -185,11 +198,8 @@ def main() -> None:
         mine = [r for r in runs if r["checkpoint"] == ckpt]
         max(mine, key=lambda r: r["objective"])["best"] = True
     result = {"benchmark": "guidance", "prompts": str(args.prompts), "n": counts, "preset": args.preset,
-              "machine": {"cpu": platform.machine(), "cores": os.cpu_count(), "python": platform.python_version()},
-              "world": world, "runs": runs}
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(result, indent=1))
-    print(f"wrote {args.out}")
+              "machine": machine(), "world": world, "runs": runs}
+    write_result(args.out, result)
 
 
 if __name__ == "__main__":

@@ -17,9 +17,6 @@ Usage: python benchmarks/joint_vs_separate.py [--checkpoint default|DIR] [--n ef
 from __future__ import annotations
 
 import argparse
-import json
-import os
-import platform
 from pathlib import Path
 
 import numpy as np
@@ -94,12 +91,9 @@ def main(argv: list[str] | None = None) -> dict:
                   flush=True)
     result = {"benchmark": "joint_vs_separate", "checkpoint": args.checkpoint, "preset": args.preset,
               "prompts": str(args.prompts), "n": counts, "bootstrap": BOOTSTRAP,
-              "machine": {"cpu": platform.machine(), "cores": os.cpu_count(), "python": platform.python_version()},
+              "machine": guidance.machine(),
               "wall_s": {mode: r.get("wall_s") for mode, r in reports.items()}, "comparisons": comparisons}
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(result, indent=1))
-    print(f"wrote {args.out}")
-    return result
+    return guidance.write_result(args.out, result)
 
 
 if __name__ == "__main__":

@@ -18,9 +18,6 @@ Usage: python benchmarks/noise_correlation.py [--checkpoint default|DIR] [--rho 
 from __future__ import annotations
 
 import argparse
-import json
-import os
-import platform
 from pathlib import Path
 
 import numpy as np
@@ -97,14 +94,11 @@ def main(argv: list[str] | None = None) -> dict:
               f"{runs[-1]['jitter']['inside']:.2f} " + " ".join(f"{k}={v:.3f}" for k, v in scores.items()), flush=True)
     result = {"benchmark": "noise_correlation", "checkpoint": args.checkpoint, "preset": args.preset,
               "prompts": str(args.prompts), "n": counts,
-              "machine": {"cpu": platform.machine(), "cores": os.cpu_count(), "python": platform.python_version()},
+              "machine": guidance.machine(),
               "world": {"scores": world, "also": also_scores(world_report),
                         "jitter": frame_jitter.folder_jitter(work / "world" / "clips")},
               "runs": runs}
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(result, indent=1))
-    print(f"wrote {args.out}")
-    return result
+    return guidance.write_result(args.out, result)
 
 
 if __name__ == "__main__":
