@@ -162,7 +162,8 @@ def demo(
 ) -> None:
     """Generate a short clip with picture and sound from the shipped model and print where it is."""
     generate(prompt=prompt, out=out, seconds=seconds, size=size, seed=seed, steps=None, image=None,
-             preset="sora-2", guidance=None, noise_correlation=None, checkpoint=None, device="cpu", storyboard=None, cameo=None)
+             preset="sora-2", guidance=None, noise_correlation=None, checkpoint=None, device="cpu",
+             storyboard=None, cameo=None)
     typer.echo(f"demo clip: {out.resolve()}")
     typer.echo(f"prompt: {prompt}")
 

@@ -5,8 +5,8 @@ request up to the preset's `single_pass_seconds` is one chunk; a longer one (up 
 every extension continue window after window from the last latents given clean. Stages, each a method:
 conditioning (`_text`, `_first_frame`, `_source_latents`, storyboard shots), diffusion (`_denoise`),
 decoding (`_decode`, streamed), delivery (`_deliver`: trim, resize; an extension's splice: `deliver.py`).
-The model works at 16 fps / 16 kHz on a canvas of about 128×72 pixels; the delivered size is reached by resizing, and the result's
-metadata says so (`resized_from`, `upsampler`).
+The model works at 16 fps / 16 kHz on a canvas of about 128×72 pixels; the delivered size is reached by
+resizing, and the result's metadata says so (`resized_from`, `upsampler`).
 """
 
 from __future__ import annotations
@@ -82,6 +82,7 @@ class Plan:
     steps: int
     verbatim_prompt: str | None  # the user's prompt, when one window sees all of it unchanged
     origin: int = 0  # global frame where the request's time 0 is (after an extension's source tail)
+    cuts: tuple[int, ...] = ()  # global latent frames where the storyboard starts a shot (noise, decoding)
     reference: CameoInput | None = None  # the request's cameo recordings, encoded
 
 
@@ -125,7 +126,7 @@ class Pipeline:
                                      f"{self.long.single_pass_seconds or plan.preset.single_pass_seconds:g} s; asked for {request.seconds:g} s")
         zv, za = self._denoise(request, plan, context, report, mode)
         report(0.9, "decoding")
-        frames, audio = self._decode(zv, za, self._cuts(plan, zv.shape[2]))
+        frames, audio = self._decode(zv, za, plan.cuts)
         if request.extend is not None:
             clip, meta = self._deliver_extension(frames, audio, request, plan.canvas, context[0].shape[2])
         else:
@@ -211,9 +212,10 @@ class Pipeline:
         chunks = [Chunk(0, 0, total, 0, layout)] if single else long.plan_chunks(total, window, k, layout, first)
         canvas = Canvas(w, h, layout.frames_for(total), out, layout)
         verbatim = request.prompt if len(chunks) == 1 and request.storyboard is None and context is None else None
+        origin = layout.frames_for(first)
+        cuts = tuple(board.latent_cuts(total, cfg.fps, layout, -origin / cfg.fps))
         plan = Plan(canvas, tuple(chunks), board, seed, preset, "shortcut" if few else preset.sampler,
-                    request.steps or (preset.few_steps if few else preset.steps), verbatim,
-                    layout.frames_for(first))
+                    request.steps or (preset.few_steps if few else preset.steps), verbatim, origin, cuts=cuts)
         return plan, context
 
     # -- diffusion ----------------------------------------------------------------------------------------
@@ -225,7 +227,7 @@ class Pipeline:
         g = torch.Generator("cpu").manual_seed(plan.seed)  # one noise draw for the whole video
         zv = torch.randn(1, s.video_vae.latent_channels, c.latent_frames, c.height // 8, c.width // 8, generator=g)
         za = torch.randn(1, s.audio_vae.latent_channels, c.audio_latents, generator=g)
-        zv = shot_correlated(zv, plan.preset.noise_correlation, self._cuts(plan, c.latent_frames), g)
+        zv = shot_correlated(zv, plan.preset.noise_correlation, plan.cuts, g)
         zv, za = zv.to(self.device), za.to(self.device)
         if context is not None:  # an extension: the source's tail is the first chunk's context
             zv[:, :, : context[0].shape[2]], za[..., : context[1].shape[-1]] = context
@@ -266,7 +268,7 @@ class Pipeline:
         cond_a = torch.zeros(1, chunk.audio_length, dtype=torch.bool, device=self.device)
         cond_v[:, : chunk.context], cond_a[:, : chunk.audio_context] = True, True
         if chunk.context and chunk.index > 0:  # local frame 0 must be a lone-frame latent (causal VAE)
-            v[:, :, :1] = self._lone_frame(zv, chunk.start, self._cuts(plan, chunk.start + 1))
+            v[:, :, :1] = self._lone_frame(zv, chunk.start, plan.cuts)
         start_t = 1.0
         if chunk.index == 0 and request.source is not None:  # remix/edit: partial re-noising of the source
             sv, sa = self._source_latents(request.source, c.width, c.height, c.frames)
@@ -319,11 +321,6 @@ class Pipeline:
         video, _ = conform(image[None], self.system.config.fps, None, None, canvas.width, canvas.height, 1)
         vae = self.system.video_vae
         return vae.normalize(vae.encode(video_to_model(torch.from_numpy(video)[None], self.device)).mean)
-
-    def _cuts(self, plan: Plan, latent_frames: int) -> list[int]:
-        """Global latent frames, of the first `latent_frames`, where the storyboard starts a shot."""
-        fps = self.system.config.fps
-        return plan.storyboard.latent_cuts(latent_frames, fps, plan.canvas.layout, -plan.origin / fps)
 
     def _lone_frame(self, zv: torch.Tensor, index: int, cuts: Sequence[int] = ()) -> torch.Tensor:
         """Global latent `index` re-encoded as a lone first frame: its last decoded frame (decoded as the
