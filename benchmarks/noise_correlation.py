@@ -1,7 +1,8 @@
 """Noise correlation sweep: how much of the starting noise the latent frames of a shot should share
 (`diffusion/noise.py`), chosen on the validation split like the guidance scales (`benchmarks/guidance.py`).
 
-For each value ρ, generate the first N prompts of each capability of `benchmarks/prompts-validation` with
+For each value ρ (and each band cutoff: the share only in spatial frequencies up to that fraction of the
+Nyquist frequency, 1 = all), generate the first N prompts of each capability of `benchmarks/prompts-validation` with
 the preset's other settings (what a user gets), score them with `phonofilm eval`, and report per ρ:
  - guidance.py's primary scores and objective (effects-sync recall and precision, prompt adherence of
    dialogue, styles and ambience; as fractions of the world's), so the numbers compare with that sweep;
@@ -10,7 +11,7 @@ the preset's other settings (what a user gets), score them with `phonofilm eval`
  - frame jitter (`benchmarks/frame_jitter.py`): median change where latent frames meet and inside them.
 Runs are cached under --work as in guidance.py (same folder names for the world's render).
 
-Usage: python benchmarks/noise_correlation.py [--checkpoint default|DIR] [--rho 0 0.5 0.8]
+Usage: python benchmarks/noise_correlation.py [--checkpoint default|DIR] [--rho 0 0.5 0.8] [--cutoff 1 0.25]
        [--n effects_sync=16,dialogue=10,styles=10,ambience=8,physics=10,multi_shot=8]
        [--prompts benchmarks/prompts-validation] [--work runs/guidance] [--out benchmarks/results/noise_correlation.json]
 """
@@ -43,6 +44,16 @@ def also_scores(report: dict) -> dict[str, dict]:
     return out
 
 
+def _cutoff(text: str) -> float:
+    try:
+        cutoff = float(text)
+    except ValueError:
+        raise SystemExit(f"--cutoff {text!r}: give numbers in (0, 1]") from None
+    if not 0.0 < cutoff <= 1.0:
+        raise SystemExit(f"--cutoff {text!r}: a band's cutoff is a fraction of the Nyquist frequency in (0, 1]")
+    return cutoff
+
+
 def _rho(text: str) -> float:
     try:
         rho = float(text)
@@ -58,12 +69,16 @@ def main(argv: list[str] | None = None) -> dict:
     ap.add_argument("--checkpoint", default="default")
     ap.add_argument("--preset", default="sora-2")
     ap.add_argument("--rho", nargs="+", default=["0", "0.5", "0.8"], help="noise correlations to compare")
+    ap.add_argument("--cutoff", nargs="+", default=["1"],
+                    help="shared band cutoffs (fraction of Nyquist; 1 = every spatial frequency)")
     ap.add_argument("--n", default="effects_sync=16,dialogue=10,styles=10,ambience=8,physics=10,multi_shot=8")
     ap.add_argument("--prompts", type=Path, default=HERE / "prompts-validation")
     ap.add_argument("--work", type=Path, default=Path("runs/guidance"))
     ap.add_argument("--out", type=Path, default=HERE / "results" / "noise_correlation.json")
     args = ap.parse_args(argv)
     rhos = [_rho(r) for r in args.rho]
+    cutoffs = [_cutoff(c) for c in args.cutoff]
+    settings = list(dict.fromkeys((rho, c if rho > 0 else 1.0) for rho in rhos for c in cutoffs))  # ρ = 0: no band
     counts = guidance._counts(args.n, {**guidance.PRIMARY, **ALSO})
     if args.checkpoint != "default" and not Path(args.checkpoint).is_dir():
         raise SystemExit(f"--checkpoint: no checkpoint directory at {args.checkpoint}")
@@ -82,12 +97,12 @@ def main(argv: list[str] | None = None) -> dict:
     name = f"{'default' if args.checkpoint == 'default' else Path(args.checkpoint).name}" \
            f"-{guidance._fingerprint(args.checkpoint)}-{args.preset}"
     runs = []
-    for rho in rhos:
-        label = f"{name}-rho{rho:g}"
-        report = guidance._run(work, label, ids, lambda clips, r=rho: generate_suite(
-            prompts, generator, clips, preset=args.preset, noise_correlation=r))
+    for rho, cutoff in settings:
+        label = f"{name}-rho{rho:g}" + (f"-band{cutoff:g}" if cutoff < 1.0 else "")
+        report = guidance._run(work, label, ids, lambda clips, r=rho, c=cutoff: generate_suite(
+            prompts, generator, clips, preset=args.preset, noise_correlation=r, noise_correlation_cutoff=c))
         scores = guidance.primary_scores(report)
-        runs.append({"noise_correlation": rho, "scores": scores, "objective": guidance.objective(scores, world),
+        runs.append({"noise_correlation": rho, "noise_correlation_cutoff": cutoff, "scores": scores, "objective": guidance.objective(scores, world),
                      "also": also_scores(report), "jitter": frame_jitter.folder_jitter(work / label / "clips"),
                      "wall_s": report.get("wall_s"), "summary": report["summary"]})
         print(f"{label}: objective {runs[-1]['objective']:.3f} jitter {runs[-1]['jitter']['seam']:.2f}/"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import torch
 
-from phonofilm.diffusion.noise import shot_correlated, shot_correlated_batch
+from phonofilm.diffusion.noise import low_band, shot_correlated, shot_correlated_batch
 
 
 def _frame_correlation(x: torch.Tensor, a: int, b: int) -> float:
@@ -57,3 +57,37 @@ def test_each_sample_of_a_batch_shares_noise_within_its_own_shots() -> None:
     assert shot_correlated_batch(noise, 0.0, cuts) is noise
     with pytest.raises(ValueError, match="cuts must be"):
         shot_correlated_batch(noise, 0.8, cuts[:, :5])
+
+
+def test_the_low_band_is_an_orthogonal_projection() -> None:
+    g = torch.Generator().manual_seed(5)
+    x, y = torch.randn(2, 3, 4, 9, 16, generator=g)  # an odd and an even side, as on the 128×72 canvas
+    low = low_band(x, 0.25)
+    assert torch.allclose(low_band(low, 0.25), low, atol=1e-5)  # P² = P
+    assert abs(float((low * y).sum() - (x * low_band(y, 0.25)).sum())) < 1e-3  # Pᵀ = P
+    assert torch.allclose(low_band(x, 1.0), x, atol=1e-5)  # the whole band is the identity
+    # the 3 × 3 lowest frequencies (0 and ±1 cycle down, 0..2 cycles across): 15 of 144 dimensions
+    assert 0.05 < float(low.pow(2).mean() / x.pow(2).mean()) < 0.16
+    smooth = torch.linspace(-1, 1, 16).expand(9, 16).cos()  # slow across, constant down: kept whole
+    assert torch.allclose(low_band(smooth, 0.25), smooth, atol=0.05)
+
+
+def test_a_band_shares_only_its_low_frequencies_and_keeps_the_noise_standard_normal() -> None:
+    g = torch.Generator().manual_seed(6)
+    noise = torch.randn(8, 16, 6, 9, 16, generator=g)
+    out = shot_correlated(noise, 0.8, cuts=[3], generator=g, cutoff=0.25)
+    assert abs(float(out.std()) - 1.0) < 0.02
+    low = low_band(out, 0.25)
+    high = out - low
+    assert abs(_frame_correlation(low, 0, 2) - 0.8) < 0.05  # the shot's low band is shared ...
+    assert abs(_frame_correlation(low, 2, 3)) < 0.05  # ... not across the cut ...
+    assert abs(_frame_correlation(high, 0, 2)) < 0.03  # ... and above the band nothing is
+    assert torch.allclose(high, noise - low_band(noise, 0.25), atol=1e-5)  # the high band is the input's own
+    whole = shot_correlated(noise, 0.8, [3], torch.Generator().manual_seed(7), cutoff=1.0)
+    assert torch.equal(whole, shot_correlated(noise, 0.8, [3], torch.Generator().manual_seed(7)))
+
+
+@pytest.mark.parametrize("cutoff", [0.0, -0.5, 1.5, float("nan")])
+def test_a_cutoff_outside_the_band_is_refused(cutoff: float) -> None:
+    with pytest.raises(ValueError, match=r"cutoff must be a fraction of the Nyquist frequency in \(0, 1\]"):
+        shot_correlated(torch.zeros(1, 1, 2, 1, 1), 0.5, cutoff=cutoff)

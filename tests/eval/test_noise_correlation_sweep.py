@@ -25,20 +25,25 @@ def test_also_scores_count_measurable_clips_apart() -> None:
 @pytest.mark.slow
 def test_sweep_generates_each_correlation_and_records_it(tmp_path: Path, tiny_checkpoint: Path) -> None:
     out = tmp_path / "nc.json"
-    argv = ["--checkpoint", str(tiny_checkpoint), "--rho", "0", "0.9", "--n", "effects_sync=1,physics=1",
+    argv = ["--checkpoint", str(tiny_checkpoint), "--rho", "0", "0.9", "--cutoff", "1", "0.5", "--n", "effects_sync=1,physics=1",
             "--work", str(tmp_path / "work"), "--out", str(out)]
     result = noise_correlation.main(argv)
     assert json.loads(out.read_text()) == result
-    assert [r["noise_correlation"] for r in result["runs"]] == [0.0, 0.9]
+    settings = [(r["noise_correlation"], r["noise_correlation_cutoff"]) for r in result["runs"]]
+    assert settings == [(0.0, 1.0), (0.9, 1.0), (0.9, 0.5)]  # ρ = 0 shares nothing, so it has no band to vary
     assert set(result["world"]["scores"]) == {"effects_sync/av_recall", "effects_sync/av_precision"}
     assert result["world"]["also"]["physics/colour_accuracy"]["clips"] == 1
     for run in result["runs"]:
         assert run["jitter"]["clips"] == 2 and run["jitter"]["seam"] >= 0
+    assert result["runs"][1]["jitter"] != result["runs"][2]["jitter"]  # the band changed the clips
     split = tmp_path / "work" / "prompts-validation"
     name = f"{tiny_checkpoint.name}-{guidance._fingerprint(str(tiny_checkpoint))}-sora-2"
     clips = sorted((split / f"{name}-rho0.9" / "clips").glob("*.json"))
     assert [json.loads(c.read_text())["generation"]["noise_correlation"] for c in clips] == ["0.9", "0.9"]
+    banded = sorted((split / f"{name}-rho0.9-band0.5" / "clips").glob("*.json"))
+    assert {json.loads(c.read_text())["generation"]["noise_correlation_cutoff"] for c in banded} == {"0.5"}
     for bad, words in ((["--rho", "1"], r"in \[0, 1\)"), (["--rho", "x"], "give numbers"),
+                       (["--cutoff", "0"], r"in \(0, 1\]"),
                        (["--n", "cameo=1"], "CAPABILITY=N"), (["--checkpoint", str(tmp_path / "no")], "no checkpoint")):
         with pytest.raises(SystemExit, match=words):
             noise_correlation.main([*argv[:2], *bad])

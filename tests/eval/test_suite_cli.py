@@ -90,10 +90,11 @@ def test_eval_model_generates_and_scores_every_capability(tmp_path: Path, tiny_c
     sep = tmp_path / "separate"
     _run(["eval", "--model", str(tiny_checkpoint), "--suite", "effects_sync", "--limit", "1", "--steps", "2",
           "--mode", "separate", "--preset", "sora-2-pro", "--guidance", "1.5,1", "--noise-correlation", "0.4",
-          "--out", str(sep)])
+          "--noise-correlation-cutoff", "0.5", "--out", str(sep)])
     side = json.loads(next((sep / "clips").glob("*.json")).read_text())
     assert side["generation"]["mode"] == "separate" and side["generation"]["preset"] == "sora-2-pro"
     assert side["generation"]["guidance"] == "1.5,1" and side["generation"]["noise_correlation"] == "0.4"
+    assert side["generation"]["noise_correlation_cutoff"] == "0.5"
 
 
 def test_bad_eval_requests_say_what_is_wrong(tmp_path: Path) -> None:
@@ -113,6 +114,10 @@ def test_bad_eval_requests_say_what_is_wrong(tmp_path: Path) -> None:
         _run(["eval", "--world", "--suite", "physics", "--noise-correlation", "0.5"])
     with pytest.raises(UserError, match=r"must be in \[0, 1\), got 1"):
         _run(["eval", "--model", "default", "--suite", "physics", "--noise-correlation", "1"])
+    with pytest.raises(UserError, match="--noise-correlation-cutoff goes with --model"):
+        _run(["eval", "--world", "--suite", "physics", "--noise-correlation-cutoff", "0.5"])
+    with pytest.raises(UserError, match=r"must be in \(0, 1\], got 0"):
+        _run(["eval", "--model", "default", "--suite", "physics", "--noise-correlation-cutoff", "0"])
     with pytest.raises(UserError, match="--mode"):
         _run(["eval", "--model", "default", "--suite", "physics", "--mode", "sideways"])
     with pytest.raises((UserError, typer.Exit, FileNotFoundError)):

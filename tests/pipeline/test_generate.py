@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 import torch
 
+from phonofilm.diffusion.noise import low_band
 from phonofilm.media import read_mp4
 from phonofilm.pipeline.generate import Pipeline, load_generator
 from phonofilm.pipeline.presets import generation_preset
@@ -109,6 +110,25 @@ def test_noise_correlation_is_shared_within_a_shot_not_across_its_cut(pipe) -> N
     assert abs(corr(start, 1, 4)) < 0.4  # without it, independent
 
 
+def test_a_band_cutoff_shares_only_the_low_frequencies_of_the_starting_noise(pipe) -> None:
+    """ρ = 0.9 in the band up to a quarter of Nyquist: within the shot the starting latents' low band nearly
+    agrees and what is above it is the independent noise of the same seed, untouched."""
+    req = GenerationRequest(PROMPT, seconds=2.0, width=160, height=90, seed=4, steps=2, noise_correlation=0.0)
+    pipe.generate(req)
+    start = pipe.last_chunks[0]["x"]["video"][0]  # [C, F, h, w]
+    banded = pipe.generate(GenerationRequest(**{**req.__dict__, "noise_correlation": 0.9,
+                                                "noise_correlation_cutoff": 0.25}))
+    x = pipe.last_chunks[0]["x"]["video"][0]
+    low, high = low_band(x, 0.25), x - low_band(x, 0.25)
+
+    def corr(z: torch.Tensor, a: int, b: int) -> float:
+        return float(torch.corrcoef(torch.stack([z[:, a].flatten(), z[:, b].flatten()]))[0, 1])
+
+    assert banded.metadata["noise_correlation_cutoff"] == "0.25"
+    assert corr(low, 1, 6) > 0.7 and abs(corr(high, 1, 6)) < 0.4
+    assert torch.allclose(high, start - low_band(start, 0.25), atol=1e-5)
+
+
 def test_the_preset_shares_noise_only_where_the_script_cuts(pipe) -> None:
     """sora-2 samples one-shot prompts from independent noise (what kept effects sync on the validation
     split) and multi-shot prompts from noise shared by each shot (what gave the cuts); a request's own
@@ -161,6 +181,9 @@ def test_a_scripted_cut_is_decoded_as_a_cut(pipe) -> None:
         ({"noise_correlation": 1.0}, r"noise_correlation must be a number in \[0, 1\)"),
         ({"noise_correlation": -0.1}, "noise_correlation"),
         ({"noise_correlation": "0.5"}, "noise_correlation"),
+        ({"noise_correlation_cutoff": 0.0}, r"noise_correlation_cutoff must be a fraction of the Nyquist frequency in \(0, 1\]"),
+        ({"noise_correlation_cutoff": 1.5}, "noise_correlation_cutoff"),
+        ({"noise_correlation_cutoff": "0.5"}, "noise_correlation_cutoff"),
     ],
 )
 def test_bad_requests_are_refused_clearly(pipe, kwargs: dict, words: str) -> None:
@@ -185,7 +208,8 @@ def test_generate_cli_writes_decodable_mp4(tiny_checkpoint: Path, tmp_path: Path
     assert bad.returncode == 2 and "Traceback" not in bad.stderr and "width" in bad.stderr
     for option, value, words in (("--guidance", "3", "VIDEO,AUDIO"), ("--guidance", "3,x", "VIDEO,AUDIO"),
                                  ("--guidance", "3,-1", "between 0 and 20"),
-                                 ("--noise-correlation", "1.5", "noise_correlation must be a number in [0, 1)")):
+                                 ("--noise-correlation", "1.5", "noise_correlation must be a number in [0, 1)"),
+                                 ("--noise-correlation-cutoff", "2", "noise_correlation_cutoff must be a fraction")):
         bad = subprocess.run([sys.executable, "-m", "phonofilm", "generate", PROMPT, "--out", str(out),
                               option, value, "--checkpoint", str(tiny_checkpoint)], capture_output=True,
                              text=True)

@@ -28,6 +28,8 @@ def eval_command(
     guidance: str = typer.Option(None, help="With --model: VIDEO,AUDIO guidance scales (default: the preset's)."),
     noise_correlation: float = typer.Option(None, help="With --model: share of the starting noise common to "
                                             "a shot's latent frames, in [0, 1) (default: the preset's)."),
+    noise_correlation_cutoff: float = typer.Option(None, help="With --model: share only the spatial frequencies "
+                                                   "up to this fraction of Nyquist, in (0, 1] (default: the preset's)."),
     reference: Path = typer.Option(None, help="Folder of world clips for the Fréchet distances (FVD/FAD)."),
     out: Path = typer.Option(Path("eval-report"), help="Where report.json, report.md and plots go."),
     limit: int = typer.Option(0, help="Score only the first N prompts of the suite (0 = all)."),
@@ -49,6 +51,9 @@ def eval_command(
         raise UserError("--guidance goes with --model (it sets how that model samples)")
     if noise_correlation is not None and (model is None or not 0.0 <= noise_correlation < 1.0):
         raise UserError(f"--noise-correlation goes with --model and must be in [0, 1), got {noise_correlation:g}")
+    cutoff = noise_correlation_cutoff
+    if cutoff is not None and (model is None or not 0.0 < cutoff <= 1.0):
+        raise UserError(f"--noise-correlation-cutoff goes with --model and must be in (0, 1], got {cutoff:g}")
     with user_errors():
         if suite is not None:
             if world == (model is not None):
@@ -70,7 +75,7 @@ def eval_command(
                 parts = _parts(through_parts)
                 suites.render_world(chosen, clips, build_reconstructor(through, parts) if through else None)
             else:
-                _generate(model, chosen, clips, mode, steps, preset, scales, noise_correlation)
+                _generate(model, chosen, clips, mode, steps, preset, scales, (noise_correlation, cutoff))
         _score_folder(clips, reference, out, f"phonofilm eval: {clips}")
 
 
@@ -82,16 +87,20 @@ def _parts(text: str) -> tuple[str, ...]:
 
 
 def _generate(model: str, chosen: list, clips: Path, mode: str, steps: int | None, preset: str,
-              guidance: tuple[float, float] | None, noise_correlation: float | None = None) -> None:
+              guidance: tuple[float, float] | None,
+              noise: tuple[float | None, float | None] = (None, None)) -> None:
+    """`noise`: the noise correlation and its band's cutoff, each None for the preset's."""
     from phonofilm.eval.runner import build_generator, generate_suite
 
     generator = build_generator(model)
     how = preset + (f", guidance {guidance[0]:g},{guidance[1]:g}" if guidance else "") + \
-        (f", noise correlation {noise_correlation:g}" if noise_correlation is not None else "")
+        (f", noise correlation {noise[0]:g}" if noise[0] is not None else "") + \
+        (f", band cutoff {noise[1]:g}" if noise[1] is not None else "")
     typer.echo(f"generating {len(chosen)} clips with {model} ({mode}, {how}) into {clips}")
     with typer.progressbar(length=len(chosen), label="generating") as bar:
         refused = generate_suite(chosen, generator, clips, mode, steps, on_clip=lambda _: bar.update(1),
-                                 preset=preset, guidance=guidance, noise_correlation=noise_correlation)
+                                 preset=preset, guidance=guidance, noise_correlation=noise[0],
+                                 noise_correlation_cutoff=noise[1])
     if refused:
         typer.echo(f"{len(refused)} prompt(s) refused by the model: {sorted(set(refused.values()))}")
 

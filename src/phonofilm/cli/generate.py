@@ -96,6 +96,8 @@ def generate(
                                  "(default: the preset's; 1 = none)."),
     noise_correlation: float = typer.Option(None, help="Share of the starting noise common to the latent "
                                             "frames of a shot, in [0, 1) (default: the preset's; 0 = none)."),
+    noise_correlation_cutoff: float = typer.Option(None, help="Share only the spatial frequencies up to this "
+                                                   "fraction of Nyquist, in (0, 1] (default: the preset's; 1 = all)."),
     checkpoint: Path = typer.Option(None, help="Model checkpoint directory (default: the shipped model)."),
     device: str = typer.Option("cpu", help="cpu | cuda"),
     storyboard: Path = typer.Option(None, help='Shots as JSON: {"shots": [{"prompt": "...", "seconds": 2.5}, '
@@ -124,7 +126,8 @@ def generate(
         text = board.script() if board is not None else prompt
         request = GenerationRequest(text, seconds, width, height, seed, steps, preset, image=first,
                                     cameos=cameos, storyboard=board, guidance=parse_guidance(guidance),
-                                    noise_correlation=noise_correlation)
+                                    noise_correlation=noise_correlation,
+                                    noise_correlation_cutoff=noise_correlation_cutoff)
         from phonofilm.pipeline.validate import validate_request
 
         validate_request(request)

@@ -135,6 +135,7 @@ class Pipeline:
                      "preset": plan.preset.name, "mode": mode, "chunks": str(len(plan.chunks)),
                      "guidance": f"{plan.preset.video_guidance:g},{plan.preset.audio_guidance:g}",
                      "noise_correlation": f"{plan.preset.noise_correlation:g}",
+                     "noise_correlation_cutoff": f"{plan.preset.noise_correlation_cutoff:g}",
                      "shots": str(len(plan.storyboard.shots)), "seconds_wall": f"{time.time() - started:.2f}"})
         if request.cameos:
             meta["cameos"] = ", ".join(c.name for c in request.cameos)
@@ -188,8 +189,10 @@ class Pipeline:
                                    cfg.transformer.max_shots, cfg.fps)
         few = bool(self.record.get("few_step")) and preset.few_steps is not None
         scales = sampling_guidance(preset, few, bool(parse_dialogue(board.script())), request.guidance)
-        rho = sampling_noise_correlation(preset, len(board.shots), request.noise_correlation)
-        preset = replace(preset, video_guidance=scales[0], audio_guidance=scales[1], noise_correlation=rho)
+        rho, cutoff = sampling_noise_correlation(preset, len(board.shots), request.noise_correlation,
+                                                 request.noise_correlation_cutoff)
+        preset = replace(preset, video_guidance=scales[0], audio_guidance=scales[1], noise_correlation=rho,
+                         noise_correlation_cutoff=cutoff)
         w, h = working_size(request.width, request.height, preset.model_area)
         out = max(1, round(request.seconds * cfg.fps))
         per_second = cfg.fps / layout.frames_per_latent
@@ -227,7 +230,7 @@ class Pipeline:
         g = torch.Generator("cpu").manual_seed(plan.seed)  # one noise draw for the whole video
         zv = torch.randn(1, s.video_vae.latent_channels, c.latent_frames, c.height // 8, c.width // 8, generator=g)
         za = torch.randn(1, s.audio_vae.latent_channels, c.audio_latents, generator=g)
-        zv = shot_correlated(zv, plan.preset.noise_correlation, plan.cuts, g)
+        zv = shot_correlated(zv, plan.preset.noise_correlation, plan.cuts, g, plan.preset.noise_correlation_cutoff)
         zv, za = zv.to(self.device), za.to(self.device)
         if context is not None:  # an extension: the source's tail is the first chunk's context
             zv[:, :, : context[0].shape[2]], za[..., : context[1].shape[-1]] = context

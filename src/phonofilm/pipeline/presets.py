@@ -20,7 +20,9 @@ class GenerationPreset:
     few_step_speech_guidance: tuple[float, float] = (3.0, 2.0)  # ... these when the prompt has quoted lines
     single_pass_seconds: float = 20.0  # longest one-window generation (the longest training clips)
     noise_correlation: float = 0.0  # share of the starting noise common to a shot's latent frames (diffusion.noise) ...
-    multi_shot_noise_correlation: float = 0.0  # ... and that share when the request has more than one shot
+    noise_correlation_cutoff: float = 1.0  # ... in the spatial frequencies up to this fraction of Nyquist (1 = all)
+    multi_shot_noise_correlation: float = 0.0  # ... and that share and band when the request has more than one shot
+    multi_shot_noise_correlation_cutoff: float = 1.0
 
 
 PRESETS: MappingProxyType[str, GenerationPreset] = MappingProxyType({
@@ -67,12 +69,14 @@ def sampling_guidance(preset: GenerationPreset, few_step: bool, speaks: bool,
     return preset.video_guidance, preset.audio_guidance
 
 
-def sampling_noise_correlation(preset: GenerationPreset, shots: int, requested: float | None = None) -> float:
-    """The noise correlation a request samples with: its own when it names one, else the preset's for a
-    request of `shots` shots."""
-    if requested is not None:
-        return float(requested)
-    return preset.multi_shot_noise_correlation if shots > 1 else preset.noise_correlation
+def sampling_noise_correlation(preset: GenerationPreset, shots: int, requested: float | None = None,
+                               requested_cutoff: float | None = None) -> tuple[float, float]:
+    """The noise correlation and its band's cutoff a request samples with: each its own when it names it,
+    else the preset's for a request of `shots` shots."""
+    rho, cutoff = ((preset.multi_shot_noise_correlation, preset.multi_shot_noise_correlation_cutoff) if shots > 1
+                   else (preset.noise_correlation, preset.noise_correlation_cutoff))
+    return (float(requested) if requested is not None else rho,
+            float(requested_cutoff) if requested_cutoff is not None else cutoff)
 
 
 def working_size(width: int, height: int, area: int) -> tuple[int, int]:

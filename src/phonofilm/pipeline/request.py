@@ -44,7 +44,8 @@ class GenerationRequest:
     storyboard: timed shots (`pipeline/storyboard.py`); None = the prompt's own "Shot N:" heads, if any.
     guidance: (video, audio) classifier-free guidance scales; None = the preset's (1 = no guidance).
     noise_correlation: share ρ ∈ [0, 1) of the video's starting noise common to the latent frames of a
-    shot (`diffusion/noise.py`); None = the preset's.
+    shot (`diffusion/noise.py`); None = the preset's. noise_correlation_cutoff: share only the spatial
+    frequencies up to this fraction (0, 1] of the Nyquist frequency (1 = all); None = the preset's.
     Requests longer than the preset's `single_pass_seconds` (up to `max_seconds`) are made in chunks.
     """
 
@@ -63,6 +64,7 @@ class GenerationRequest:
     storyboard: Storyboard | None = None
     guidance: tuple[float, float] | None = None
     noise_correlation: float | None = None
+    noise_correlation_cutoff: float | None = None
 
 
 @dataclass(frozen=True)

@@ -37,6 +37,10 @@ def validate_request(r: GenerationRequest) -> None:
     if rho is not None and (isinstance(rho, bool) or not isinstance(rho, int | float) or not 0.0 <= rho < 1.0):
         raise ValueError(f"noise_correlation must be a number in [0, 1) (0 = independent noise per latent frame), "
                          f"got {rho!r}")
+    cutoff = r.noise_correlation_cutoff
+    if cutoff is not None and (isinstance(cutoff, bool) or not isinstance(cutoff, int | float) or not 0.0 < cutoff <= 1.0):
+        raise ValueError(f"noise_correlation_cutoff must be a fraction of the Nyquist frequency in (0, 1] "
+                         f"(1 = share every spatial frequency), got {cutoff!r}")
     if not (0.0 < r.strength <= 1.0):
         raise ValueError(f"strength must be in (0, 1], got {r.strength}")
     if r.image is not None:
