@@ -5,9 +5,12 @@ For each checkpoint × guidance pair × step count, generate the first N prompts
 `benchmarks/prompts-validation` (seeds 1.5·10⁹…, `make_prompts.py --split validation`), score them with
 `phonofilm eval`'s metrics and put the primary ones beside the world's own render of the same prompts.
 
-Primary scores (each in [0, 1], a clip the perception cannot measure counts 0, so a setting cannot win by
-making clips unmeasurable): effects-sync recall and precision, and prompt adherence of dialogue, styles and
-ambience. `objective` = their mean as fractions of the world's; the best setting per checkpoint is marked.
+Primary scores (a clip the perception cannot measure counts 0, so a setting cannot win by making clips
+unmeasurable): effects-sync recall and precision over their chance level (`eval.metrics.sync`: what
+coincidence alone matches, so a setting cannot win by filling a clip with contacts and onsets; session 14,
+before which the raw recall and precision were used), and prompt adherence of dialogue, styles and ambience.
+`objective` = their mean as fractions of the world's; the best setting per checkpoint is marked. A cached
+run scored before the eval had a metric is scored again (its clips are not generated again).
 Every run's report.json stays under --work, in a folder named by the checkpoint's folder name, a
 fingerprint of its checkpoint.json and the setting (resumable: a finished run of the same checkpoint and
 prompts is read back, not redone).
@@ -33,7 +36,7 @@ from pathlib import Path
 import numpy as np
 
 HERE = Path(__file__).resolve().parent
-PRIMARY = {"effects_sync": ("av_recall", "av_precision"), "dialogue": ("prompt_adherence",),
+PRIMARY = {"effects_sync": ("av_recall_over_chance", "av_precision_over_chance"), "dialogue": ("prompt_adherence",),
            "styles": ("prompt_adherence",), "ambience": ("prompt_adherence",)}  # fmt: skip
 
 
@@ -95,13 +98,26 @@ def _fingerprint(ckpt: str) -> str:
     return hashlib.sha1((folder / "checkpoint.json").read_bytes()).hexdigest()[:6]
 
 
+def _scored_by_every_metric(report: dict) -> bool:
+    """Whether every clip of a report carries every metric its capability has now (a metric added since the
+    run was scored means its clips are scored again; they are not generated again)."""
+    from phonofilm.eval.suite import metric_names
+
+    return all(set(metric_names(c["capability"])) <= set(c["metrics"]) for c in report["clips"])
+
+
 def _run(work: Path, label: str, ids: list[str], make) -> dict:
     """report.json of one run under work/label, made by make(clips) unless a finished one of the same
-    prompts is there."""
+    prompts is there (scored again if the eval has metrics it lacks)."""
     folder = work / label
     if (folder / "report.json").is_file():
         report = json.loads((folder / "report.json").read_text())
         if report.get("prompt_ids") == ids:
+            if _scored_by_every_metric(report):
+                return report
+            rescored = _score(folder / "clips", folder, f"guidance sweep: {label} (re-scored)")
+            report.update(clips=rescored["clips"], summary=rescored["summary"])  # wall_s, prompt_ids kept
+            (folder / "report.json").write_text(json.dumps(report))
             return report
     started = time.time()
     shutil.rmtree(folder / "clips", ignore_errors=True)

@@ -24,7 +24,7 @@ import numpy as np
 import guidance
 
 HERE = Path(__file__).resolve().parent
-METRICS = {"effects_sync": ("av_recall", "av_precision"),
+METRICS = {"effects_sync": ("av_recall", "av_precision", "av_recall_over_chance", "av_precision_over_chance"),
            "dialogue": ("lip_sync_correlation", "prompt_adherence"),
            "cameo": ("voice_similarity",)}  # fmt: skip
 BOOTSTRAP = 10_000

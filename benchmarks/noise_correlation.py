@@ -10,8 +10,10 @@ the preset's other settings (what a user gets), score them with `phonofilm eval`
    and how many clips a tracked object falls measurably in), multi-shot cut-count error;
  - frame jitter (`benchmarks/frame_jitter.py`): median change where latent frames meet and inside them.
 Runs are cached under --work as in guidance.py (same folder names for the world's render).
+--seed-offset K samples every prompt from seed + K (the world's render and the scoring are the prompt's own):
+how much a score moves with the noise alone, the yardstick for a difference between settings.
 
-Usage: python benchmarks/noise_correlation.py [--checkpoint default|DIR] [--rho 0 0.5 0.8] [--cutoff 1 0.25]
+Usage: python benchmarks/noise_correlation.py [--checkpoint default|DIR] [--rho 0 0.5 0.8] [--cutoff 1 0.25] [--seed-offset K]
        [--n effects_sync=16,dialogue=10,styles=10,ambience=8,physics=10,multi_shot=8]
        [--prompts benchmarks/prompts-validation] [--work runs/guidance] [--out benchmarks/results/noise_correlation.json]
 """
@@ -19,6 +21,7 @@ Usage: python benchmarks/noise_correlation.py [--checkpoint default|DIR] [--rho 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 from pathlib import Path
 
 import numpy as np
@@ -71,6 +74,7 @@ def main(argv: list[str] | None = None) -> dict:
     ap.add_argument("--rho", nargs="+", default=["0", "0.5", "0.8"], help="noise correlations to compare")
     ap.add_argument("--cutoff", nargs="+", default=["1"],
                     help="shared band cutoffs (fraction of Nyquist; 1 = every spatial frequency)")
+    ap.add_argument("--seed-offset", type=int, default=0, help="sample from each prompt's seed + this")
     ap.add_argument("--n", default="effects_sync=16,dialogue=10,styles=10,ambience=8,physics=10,multi_shot=8")
     ap.add_argument("--prompts", type=Path, default=HERE / "prompts-validation")
     ap.add_argument("--work", type=Path, default=Path("runs/guidance"))
@@ -87,6 +91,7 @@ def main(argv: list[str] | None = None) -> dict:
 
     prompts = guidance._prompts(args.prompts, counts)
     ids = [p.id for p in prompts]
+    sampled = [dataclasses.replace(p, seed=p.seed + args.seed_offset) for p in prompts]
     work = args.work / args.prompts.name
     world_report = guidance._run(work, "world", ids, lambda clips: render_world(prompts, clips))
     world = guidance.primary_scores(world_report)
@@ -98,9 +103,10 @@ def main(argv: list[str] | None = None) -> dict:
            f"-{guidance._fingerprint(args.checkpoint)}-{args.preset}"
     runs = []
     for rho, cutoff in settings:
-        label = f"{name}-rho{rho:g}" + (f"-band{cutoff:g}" if cutoff < 1.0 else "")
+        label = f"{name}-rho{rho:g}" + (f"-band{cutoff:g}" if cutoff < 1.0 else "") + \
+            (f"-seed{args.seed_offset:+d}" if args.seed_offset else "")
         report = guidance._run(work, label, ids, lambda clips, r=rho, c=cutoff: generate_suite(
-            prompts, generator, clips, preset=args.preset, noise_correlation=r, noise_correlation_cutoff=c))
+            sampled, generator, clips, preset=args.preset, noise_correlation=r, noise_correlation_cutoff=c))
         scores = guidance.primary_scores(report)
         runs.append({"noise_correlation": rho, "noise_correlation_cutoff": cutoff, "scores": scores, "objective": guidance.objective(scores, world),
                      "also": also_scores(report), "jitter": frame_jitter.folder_jitter(work / label / "clips"),
@@ -108,6 +114,7 @@ def main(argv: list[str] | None = None) -> dict:
         print(f"{label}: objective {runs[-1]['objective']:.3f} jitter {runs[-1]['jitter']['seam']:.2f}/"
               f"{runs[-1]['jitter']['inside']:.2f} " + " ".join(f"{k}={v:.3f}" for k, v in scores.items()), flush=True)
     result = {"benchmark": "noise_correlation", "checkpoint": args.checkpoint, "preset": args.preset,
+              "seed_offset": args.seed_offset,
               "prompts": str(args.prompts), "n": counts,
               "machine": guidance.machine(),
               "world": {"scores": world, "also": also_scores(world_report),

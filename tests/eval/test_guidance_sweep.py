@@ -32,7 +32,8 @@ def test_sweep_runs_each_setting_once_and_marks_the_best(tmp_path: Path, tiny_ch
     monkeypatch.setattr(sys, "argv", argv)
     guidance.main()
     result = json.loads(out.read_text())
-    assert set(result["world"]) == {"effects_sync/av_recall", "effects_sync/av_precision", "dialogue/prompt_adherence"}
+    assert set(result["world"]) == {"effects_sync/av_recall_over_chance", "effects_sync/av_precision_over_chance",
+                                    "dialogue/prompt_adherence"}
     assert result["world"]["dialogue/prompt_adherence"] > 0.5  # the world's own render follows its prompt
     assert [r["guidance"] for r in result["runs"]] == [[1.0, 1.0], [4.0, 3.0]]
     assert sum(bool(r.get("best")) for r in result["runs"]) == 1
@@ -42,6 +43,16 @@ def test_sweep_runs_each_setting_once_and_marks_the_best(tmp_path: Path, tiny_ch
     stamp = (split / "world" / "report.json").stat().st_mtime_ns
     guidance.main()  # finished runs are read back, not redone
     assert (split / "world" / "report.json").stat().st_mtime_ns == stamp
+    cached = json.loads((split / "world" / "report.json").read_text())
+    for clip in cached["clips"]:  # as if scored before the eval had its chance-level sync metrics
+        clip["metrics"].pop("av_precision_over_chance", None)
+    (split / "world" / "report.json").write_text(json.dumps(cached))
+    made = {p.name: p.stat().st_mtime_ns for p in (split / "world" / "clips").glob("*.mp4")}
+    guidance.main()  # scored again, not rendered again
+    effects = [c for c in json.loads((split / "world" / "report.json").read_text())["clips"]
+               if c["capability"] == "effects_sync"]
+    assert effects and all("av_precision_over_chance" in c["metrics"] for c in effects)
+    assert {p.name: p.stat().st_mtime_ns for p in (split / "world" / "clips").glob("*.mp4")} == made
     monkeypatch.setattr(sys, "argv", [*argv[:-2], "--n", "dialogue=1", *argv[-2:]])  # other prompts: redone
     guidance.main()
     assert [c["id"] for c in json.loads((split / "world" / "report.json").read_text())["clips"]] == ["dialogue-000"]

@@ -35,6 +35,7 @@ def test_both_modes_are_generated_scored_and_compared(tmp_path: Path, tiny_check
     result = jvs.main(argv)
     assert json.loads(out.read_text()) == result
     assert set(result["comparisons"]) == {"effects_sync/av_recall", "effects_sync/av_precision",
+                                          "effects_sync/av_recall_over_chance", "effects_sync/av_precision_over_chance",
                                           "dialogue/lip_sync_correlation", "dialogue/prompt_adherence"}
     assert result["comparisons"]["dialogue/prompt_adherence"]["world"] > 0.5  # the world follows its prompt
     work = tmp_path / "w" / "prompts"

@@ -25,13 +25,13 @@ def test_also_scores_count_measurable_clips_apart() -> None:
 @pytest.mark.slow
 def test_sweep_generates_each_correlation_and_records_it(tmp_path: Path, tiny_checkpoint: Path) -> None:
     out = tmp_path / "nc.json"
-    argv = ["--checkpoint", str(tiny_checkpoint), "--rho", "0", "0.9", "--cutoff", "1", "0.5", "--n", "effects_sync=1,physics=1",
-            "--work", str(tmp_path / "work"), "--out", str(out)]
+    argv = ["--checkpoint", str(tiny_checkpoint), "--rho", "0", "0.9", "--cutoff", "1", "0.5",
+            "--n", "effects_sync=1,physics=1", "--work", str(tmp_path / "work"), "--out", str(out)]
     result = noise_correlation.main(argv)
     assert json.loads(out.read_text()) == result
     settings = [(r["noise_correlation"], r["noise_correlation_cutoff"]) for r in result["runs"]]
     assert settings == [(0.0, 1.0), (0.9, 1.0), (0.9, 0.5)]  # ρ = 0 shares nothing, so it has no band to vary
-    assert set(result["world"]["scores"]) == {"effects_sync/av_recall", "effects_sync/av_precision"}
+    assert set(result["world"]["scores"]) == {"effects_sync/av_recall_over_chance", "effects_sync/av_precision_over_chance"}
     assert result["world"]["also"]["physics/colour_accuracy"]["clips"] == 1
     for run in result["runs"]:
         assert run["jitter"]["clips"] == 2 and run["jitter"]["seam"] >= 0
@@ -42,6 +42,12 @@ def test_sweep_generates_each_correlation_and_records_it(tmp_path: Path, tiny_ch
     assert [json.loads(c.read_text())["generation"]["noise_correlation"] for c in clips] == ["0.9", "0.9"]
     banded = sorted((split / f"{name}-rho0.9-band0.5" / "clips").glob("*.json"))
     assert {json.loads(c.read_text())["generation"]["noise_correlation_cutoff"] for c in banded} == {"0.5"}
+    shifted = noise_correlation.main([*argv[:2], "--rho", "0", "--seed-offset", "1", *argv[8:]])
+    assert shifted["seed_offset"] == 1 and shifted["world"] == result["world"]  # the same world, other noise
+    seeds = {json.loads(c.read_text())["id"]: int(json.loads(c.read_text())["generation"]["seed"])
+             for c in (split / f"{name}-rho0-seed+1" / "clips").glob("*.json")}
+    assert seeds == {p.id: p.seed + 1 for p in guidance._prompts(noise_correlation.HERE / "prompts-validation",
+                                                                  {"effects_sync": 1, "physics": 1})}
     for bad, words in ((["--rho", "1"], r"in \[0, 1\)"), (["--rho", "x"], "give numbers"),
                        (["--cutoff", "0"], r"in \(0, 1\]"),
                        (["--n", "cameo=1"], "CAPABILITY=N"), (["--checkpoint", str(tmp_path / "no")], "no checkpoint")):

@@ -1,4 +1,5 @@
-"""AV sync at its ideal on world clips; audio shifted by 120 ms or replaced by noise fails it."""
+"""AV sync at its ideal on world clips; audio shifted by 120 ms or replaced by noise fails it; matches that
+coincidence alone would make are not counted as sync."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ import numpy as np
 
 from phonofilm.eval.corrupt import noise_audio, shift_audio
 from phonofilm.eval.metrics.registry import METRICS
-from phonofilm.eval.metrics.sync import SyncResult, analyse_sync, best_lag, match_events
+from phonofilm.eval.metrics.sync import SyncResult, analyse_sync, best_lag, chance_matches, match_events
 from phonofilm.world.clip import Clip
 
 
@@ -53,3 +54,44 @@ def test_sound_shifted_by_120ms_fails(physics_clips: list[Clip]) -> None:
 def test_sound_replaced_by_noise_fails(physics_clips: list[Clip]) -> None:
     _, recall, _, _ = pooled([noise_audio(c, seed=i) for i, c in enumerate(physics_clips)])
     assert METRICS["av_recall"].failed(recall), recall
+
+
+def over_chance(clips: list[Clip]) -> tuple[float, float]:
+    """Mean (recall, precision) over chance across the clips where each is measurable."""
+    rs = [analyse_sync(c) for c in clips]
+    return (float(np.nanmean([r.recall_over_chance for r in rs])),
+            float(np.nanmean([r.precision_over_chance for r in rs])))
+
+
+def test_chance_level_of_unrelated_events() -> None:
+    """Onsets that have nothing to do with the contacts match by coincidence about as often as their
+    shifted copies do; the same onsets on the contacts match far above that level."""
+    rng = np.random.default_rng(0)
+    tol, duration = 1 / 16, 4.0
+    got, chance, synced = [], [], []
+    for _ in range(200):
+        visual, audio = np.sort(rng.uniform(0, duration, 5)), np.sort(rng.uniform(0, duration, 9))
+        got.append(int((np.abs(match_events(visual, audio)) <= tol).sum()))
+        chance.append(chance_matches(visual, audio, duration, tol))
+        synced.append(chance_matches(visual, np.concatenate([visual, audio[5:]]), duration, tol))
+    assert abs(np.mean(got) - np.mean(chance)) < 0.15 * np.mean(got), (np.mean(got), np.mean(chance))
+    assert 0.5 < np.mean(chance) < 2.0  # 5 contacts, 9 onsets in 4 s: about one pair within a frame
+    assert np.mean(synced) < 2.0  # shifted away, synced onsets are no longer on their contacts
+    assert chance_matches(np.array([1.0]), np.array([]), duration, tol) == 0.0
+
+
+def test_world_clips_are_in_sync_beyond_chance(physics_clips: list[Clip]) -> None:
+    recall, precision = over_chance(physics_clips)
+    assert not METRICS["av_recall_over_chance"].failed(recall), recall
+    assert not METRICS["av_precision_over_chance"].failed(precision), precision
+
+
+def test_sound_shifted_or_replaced_is_at_chance(physics_clips: list[Clip]) -> None:
+    """Shifted 120 ms, contacts keep an onset within a frame only by coincidence (recall over chance fails,
+    as recall does above); replaced by noise, nothing is heard as an impact (precision not measurable)."""
+    world_precision = over_chance(physics_clips)[1]
+    recall, precision = over_chance([shift_audio(c, 120.0) for c in physics_clips])
+    assert METRICS["av_recall_over_chance"].failed(recall), recall
+    assert precision < world_precision - 0.1, (precision, world_precision)
+    recall, _ = over_chance([noise_audio(c, seed=i) for i, c in enumerate(physics_clips)])
+    assert METRICS["av_recall_over_chance"].failed(recall), recall

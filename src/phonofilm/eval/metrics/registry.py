@@ -49,6 +49,8 @@ METRICS: dict[str, MetricSpec] = {
         MetricSpec("av_recall", sync.av_recall, 1.0, 0.6, "higher"),
         MetricSpec("av_precision", sync.av_precision, 1.0, 0.3, "higher"),
         MetricSpec("av_best_lag_ms", sync.av_best_lag_ms, 0.0, 60.0, "closer_to_zero", "ms"),
+        MetricSpec("av_recall_over_chance", sync.av_recall_over_chance, 1.0, 0.15, "higher"),
+        MetricSpec("av_precision_over_chance", sync.av_precision_over_chance, 1.0, 0.15, "higher"),
         MetricSpec("lip_sync_correlation", lipsync.lip_sync_correlation, 1.0, 0.3, "higher"),
         MetricSpec("lip_sync_lag_ms", lipsync.lip_sync_lag_ms, 0.0, 80.0, "closer_to_zero", "ms"),
         MetricSpec("prompt_adherence", adherence.prompt_adherence, 1.0, 0.7, "higher"),
@@ -69,7 +71,8 @@ METRICS: dict[str, MetricSpec] = {
 CAPABILITIES: dict[str, tuple[str, ...]] = {
     "physics": ("gravity_error", "energy_gain_rate", "interpenetration_rate", "permanence_violations",
                 "colour_accuracy"),
-    "effects_sync": ("av_offset_ms", "av_recall", "av_precision", "av_best_lag_ms"),
+    "effects_sync": ("av_offset_ms", "av_recall", "av_precision", "av_best_lag_ms", "av_recall_over_chance",
+                     "av_precision_over_chance"),
     "dialogue": ("lip_sync_correlation", "lip_sync_lag_ms", "prompt_adherence"),
     "ambience": ("ambience_match", "prompt_adherence"),
     "styles": ("style_match", "prompt_adherence"),

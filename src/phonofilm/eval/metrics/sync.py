@@ -13,6 +13,11 @@ Metrics (all from pixels and sound alone):
   and off-screen contacts legitimately cost some precision).
 - `av_best_lag_ms`: the global shift of the sound that best lines onsets up with visual events;
   positive = sound late. Ideal 0; fails beyond ±60 ms.
+- `av_recall_over_chance`, `av_precision_over_chance`: recall and precision less what they would be with
+  the sound unrelated to the picture — their mean with the onsets shifted in time, circularly, by lags
+  spread evenly over [MATCH_WINDOW, duration − MATCH_WINDOW]. A clip with many contacts and onsets
+  matches some by coincidence (4 s, 9 onsets: a contact has one within a frame about a quarter of the
+  time), and recall and precision alone cannot tell that from sync. Ideal 1; fail below 0.15.
 """
 
 from __future__ import annotations
@@ -28,6 +33,7 @@ from phonofilm.world.clip import Clip
 MATCH_WINDOW = 0.25  # seconds: farther apart than this, an onset and a contact are unrelated
 MAX_LAG = 0.5  # seconds searched by the global lag
 LAG_STEP = 0.005
+CHANCE_SHIFTS = 64  # lags the chance level averages over
 
 
 @dataclass(frozen=True)
@@ -41,6 +47,8 @@ class SyncResult:
     clear: int  # clear onsets
     tolerance: float  # one video frame, seconds
     best_lag: float  # seconds, positive = sound late
+    chance_recall: float = float("nan")  # recall and precision with the sound shifted away (mean over lags)
+    chance_precision: float = float("nan")
 
     @property
     def recall(self) -> float:
@@ -51,6 +59,14 @@ class SyncResult:
     @property
     def precision(self) -> float:
         return self.clear_matched / self.clear if self.clear else float("nan")
+
+    @property
+    def recall_over_chance(self) -> float:
+        return self.recall - self.chance_recall
+
+    @property
+    def precision_over_chance(self) -> float:
+        return self.precision - self.chance_precision
 
     @property
     def mean_offset_ms(self) -> float:
@@ -76,6 +92,22 @@ def match_events(visual: np.ndarray, audio: np.ndarray, window: float = MATCH_WI
     return np.asarray(out)
 
 
+def matched_within(visual: np.ndarray, audio: np.ndarray, tolerance: float) -> int:
+    """How many one-to-one contact/onset pairs lie within `tolerance` of each other."""
+    return int((np.abs(match_events(visual, audio)) <= tolerance).sum())
+
+
+def chance_matches(visual: np.ndarray, audio: np.ndarray, duration: float, tolerance: float,
+                   shifts: int = CHANCE_SHIFTS) -> float:
+    """Mean `matched_within` with the onsets shifted circularly by `shifts` lags spread evenly over
+    [MATCH_WINDOW, duration − MATCH_WINDOW]: the matching the same events get by coincidence."""
+    visual, audio = np.asarray(visual, float), np.asarray(audio, float)
+    if len(visual) == 0 or len(audio) == 0 or duration <= 2 * MATCH_WINDOW:
+        return 0.0
+    lags = np.linspace(MATCH_WINDOW, duration - MATCH_WINDOW, shifts)
+    return float(np.mean([matched_within(visual, (audio + lag) % duration, tolerance) for lag in lags]))
+
+
 def best_lag(visual: np.ndarray, audio: np.ndarray, max_lag: float = MAX_LAG, half_width: float = 0.02) -> float:
     """The sound delay (s) under which the most visual contacts have an onset within ±half_width,
     refined to the median offset of those pairs; ties go to the smallest shift. NaN without contacts."""
@@ -97,16 +129,19 @@ def best_lag(visual: np.ndarray, audio: np.ndarray, max_lag: float = MAX_LAG, ha
 def analyse_sync(clip: Clip, target: Target | None = None, analysis: ClipAnalysis | None = None) -> SyncResult:
     """Visual contacts, impact-like audio onsets, their matching and the global lag for one clip."""
     a = analysis_of(clip, analysis)
-    visual = a.contact_times
-    clear = match_events(visual, a.clear_impact_onsets)
+    visual, tolerance, duration = a.contact_times, 1.0 / clip.fps, len(clip.frames) / clip.fps
+    clear = a.clear_impact_onsets
     return SyncResult(
         visual=visual,
         onsets=a.impact_onsets,
         offsets=match_events(visual, a.impact_onsets),
-        clear_matched=int((np.abs(clear) <= 1.0 / clip.fps).sum()),
-        clear=len(a.clear_impact_onsets),
-        tolerance=1.0 / clip.fps,
+        clear_matched=matched_within(visual, clear, tolerance),
+        clear=len(clear),
+        tolerance=tolerance,
         best_lag=best_lag(visual, a.impact_onsets),
+        chance_recall=chance_matches(visual, a.impact_onsets, duration, tolerance) / len(visual)
+        if len(visual) else float("nan"),
+        chance_precision=chance_matches(visual, clear, duration, tolerance) / len(clear) if len(clear) else float("nan"),
     )
 
 
@@ -123,6 +158,17 @@ def av_recall(clip: Clip, target: Target | None = None, analysis: ClipAnalysis |
 def av_precision(clip: Clip, target: Target | None = None, analysis: ClipAnalysis | None = None) -> float:
     """Fraction of clear impact onsets seen within one frame. Ideal 1; fails below 0.3."""
     return analyse_sync(clip, target, analysis).precision
+
+
+def av_recall_over_chance(clip: Clip, target: Target | None = None, analysis: ClipAnalysis | None = None) -> float:
+    """av_recall less its level with the sound shifted away from the picture. Ideal 1; fails below 0.15."""
+    return analyse_sync(clip, target, analysis).recall_over_chance
+
+
+def av_precision_over_chance(clip: Clip, target: Target | None = None, analysis: ClipAnalysis | None = None
+                             ) -> float:
+    """av_precision less its level with the sound shifted away from the picture. Ideal 1; fails below 0.15."""
+    return analyse_sync(clip, target, analysis).precision_over_chance
 
 
 def av_best_lag_ms(clip: Clip, target: Target | None = None, analysis: ClipAnalysis | None = None) -> float:
