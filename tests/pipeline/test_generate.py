@@ -13,7 +13,7 @@ import torch
 from phonofilm.diffusion.noise import low_band
 from phonofilm.media import read_mp4
 from phonofilm.pipeline.generate import Pipeline, load_generator
-from phonofilm.pipeline.presets import generation_preset
+from phonofilm.pipeline.presets import GenerationPreset, generation_preset, sampling_noise_correlation
 from phonofilm.pipeline.request import GenerationRequest
 from phonofilm.pipeline.upsample import upsample_to
 
@@ -129,21 +129,31 @@ def test_a_band_cutoff_shares_only_the_low_frequencies_of_the_starting_noise(pip
     assert torch.allclose(high, start - low_band(start, 0.25), atol=1e-5)
 
 
-def test_the_preset_shares_noise_only_where_the_script_cuts(pipe) -> None:
-    """sora-2 samples one-shot prompts from independent noise (what kept effects sync on the validation
-    split) and multi-shot prompts from noise shared by each shot (what gave the cuts); a request's own
-    value wins either way."""
+def test_the_preset_shares_noise_in_every_shot_and_a_request_can_say_otherwise(pipe) -> None:
+    """sora-2 samples one-shot and multi-shot prompts from noise shared by each shot (session 14: what halved
+    the jitter and gave the cuts); the preset's value for the request's shot count applies, and a request's
+    own value wins either way."""
     preset = generation_preset("sora-2")
-    assert preset.noise_correlation == 0.0 < preset.multi_shot_noise_correlation
+    assert preset.noise_correlation > 0 and preset.multi_shot_noise_correlation > 0
     one = GenerationRequest(PROMPT, seconds=1.0, width=160, height=90, seed=5, steps=2)
     two = GenerationRequest("Shot 1: a red room. Shot 2 (0.5 s): a blue room.", seconds=1.0, width=160,
                             height=90, seed=5, steps=2)
-    assert pipe.generate(one).metadata["noise_correlation"] == "0"
+    assert pipe.generate(one).metadata["noise_correlation"] == f"{preset.noise_correlation:g}"
     assert pipe.generate(two).metadata["noise_correlation"] == f"{preset.multi_shot_noise_correlation:g}"
     assert pipe.generate(GenerationRequest(**{**two.__dict__, "noise_correlation": 0.0})
                          ).metadata["noise_correlation"] == "0"
     assert pipe.generate(GenerationRequest(**{**one.__dict__, "noise_correlation": 0.25})
                          ).metadata["noise_correlation"] == "0.25"
+    assert pipe.generate(one).metadata["noise_correlation_cutoff"] == "1"  # every spatial frequency
+
+
+def test_the_noise_a_request_samples_with_follows_its_shot_count() -> None:
+    preset = GenerationPreset("p", "euler", 4, 1.0, 1.0, 128 * 72, 20.0, noise_correlation=0.1,
+                              noise_correlation_cutoff=0.5, multi_shot_noise_correlation=0.3)
+    assert sampling_noise_correlation(preset, 1) == (0.1, 0.5)
+    assert sampling_noise_correlation(preset, 3) == (0.3, 1.0)
+    assert sampling_noise_correlation(preset, 1, 0.0) == (0.0, 0.5)
+    assert sampling_noise_correlation(preset, 3, None, 0.25) == (0.3, 0.25)
 
 
 def test_a_scripted_cut_is_decoded_as_a_cut(pipe) -> None:
