@@ -150,6 +150,32 @@ def primary_scores(report: dict) -> dict[str, float]:
     return out
 
 
+BOOTSTRAP = 10_000
+
+
+def paired(a: dict[str, float | None], b: dict[str, float | None], names: tuple[str, str] = ("a", "b"),
+           seed: int = 0) -> dict:
+    """Run `a` against run `b` on the clips both have (clip id → value; unmeasurable counts 0): both means,
+    how many clips each measured, the mean difference a − b with a paired bootstrap 95 % interval, and the
+    per-clip wins of each and ties. Keys are named by `names`."""
+    ids = sorted(set(a) & set(b))
+    if not ids:
+        raise ValueError(f"no clip was generated in both {names[0]} and {names[1]}")
+    x = np.array([a[i] or 0.0 for i in ids])
+    y = np.array([b[i] or 0.0 for i in ids])
+    d = x - y
+    rng = np.random.default_rng(seed)
+    means = d[rng.integers(0, len(d), size=(BOOTSTRAP, len(d)))].mean(axis=1)
+    low, high = np.percentile(means, [2.5, 97.5])
+    first, second = names
+    return {"clips": len(ids), first: float(x.mean()), second: float(y.mean()),
+            f"{first}_measured": sum(a[i] is not None for i in ids),
+            f"{second}_measured": sum(b[i] is not None for i in ids),
+            "difference": float(d.mean()), "ci95": [float(low), float(high)],
+            f"{first}_wins": int((d > 1e-9).sum()), f"{second}_wins": int((d < -1e-9).sum()),
+            "ties": int((np.abs(d) <= 1e-9).sum())}
+
+
 def objective(scores: dict[str, float], world: dict[str, float]) -> float:
     """Mean fraction of the world's score over the primary metrics the world scores above 0."""
     fractions = [scores[k] / world[k] for k in scores if world.get(k, 0.0) > 0]

@@ -27,26 +27,11 @@ HERE = Path(__file__).resolve().parent
 METRICS = {"effects_sync": ("av_recall", "av_precision", "av_recall_over_chance", "av_precision_over_chance"),
            "dialogue": ("lip_sync_correlation", "prompt_adherence"),
            "cameo": ("voice_similarity",)}  # fmt: skip
-BOOTSTRAP = 10_000
 
 
 def paired(joint: dict[str, float | None], separate: dict[str, float | None], seed: int = 0) -> dict:
     """Joint against separate on the clips both modes generated; unmeasurable counts 0."""
-    ids = sorted(set(joint) & set(separate))
-    if not ids:
-        raise ValueError("no clip was generated in both modes")
-    a = np.array([joint[i] or 0.0 for i in ids])
-    b = np.array([separate[i] or 0.0 for i in ids])
-    d = a - b
-    rng = np.random.default_rng(seed)
-    means = d[rng.integers(0, len(d), size=(BOOTSTRAP, len(d)))].mean(axis=1)
-    low, high = np.percentile(means, [2.5, 97.5])
-    return {"clips": len(ids), "joint": float(a.mean()), "separate": float(b.mean()),
-            "joint_measured": sum(joint[i] is not None for i in ids),
-            "separate_measured": sum(separate[i] is not None for i in ids),
-            "difference": float(d.mean()), "ci95": [float(low), float(high)],
-            "joint_wins": int((d > 1e-9).sum()), "separate_wins": int((d < -1e-9).sum()),
-            "ties": int((np.abs(d) <= 1e-9).sum())}
+    return guidance.paired(joint, separate, ("joint", "separate"), seed)
 
 
 def main(argv: list[str] | None = None) -> dict:
@@ -90,7 +75,7 @@ def main(argv: list[str] | None = None) -> dict:
                   f"[{c['ci95'][0]:+.3f}, {c['ci95'][1]:+.3f}]; wins {c['joint_wins']}/{c['separate_wins']}/{c['ties']}",
                   flush=True)
     result = {"benchmark": "joint_vs_separate", "checkpoint": args.checkpoint, "preset": args.preset,
-              "prompts": str(args.prompts), "n": counts, "bootstrap": BOOTSTRAP,
+              "prompts": str(args.prompts), "n": counts, "bootstrap": guidance.BOOTSTRAP,
               "machine": guidance.machine(),
               "wall_s": {mode: r.get("wall_s") for mode, r in reports.items()}, "comparisons": comparisons}
     return guidance.write_result(args.out, result)

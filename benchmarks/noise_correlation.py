@@ -7,13 +7,15 @@ the preset's other settings (what a user gets), score them with `phonofilm eval`
  - guidance.py's primary scores and objective (effects-sync recall and precision, prompt adherence of
    dialogue, styles and ambience; as fractions of the world's), so the numbers compare with that sweep;
  - what sharing noise could break or mend: physics (colour accuracy, permanence violations, energy gain,
-   and how many clips a tracked object falls measurably in), multi-shot cut-count error;
+   and how many clips a tracked object falls measurably in), multi-shot cut-count error, and how far an
+   image-to-video clip jumps from its given first frame (`continuation_jump`, first-frame PSNR);
  - frame jitter (`benchmarks/frame_jitter.py`): median change where latent frames meet and inside them.
 Runs are cached under --work as in guidance.py (same folder names for the world's render).
---seed-offset K samples every prompt from seed + K (the world's render and the scoring are the prompt's own):
-how much a score moves with the noise alone, the yardstick for a difference between settings.
+--seed-offset K [K ...] samples every prompt from seed + K as well (the world's render and the scoring are the
+prompt's own): how much a score moves with the noise alone. With several settings, `paired` compares each
+with the first on the primary scores, clip by clip over every offset (paired bootstrap 95 % interval).
 
-Usage: python benchmarks/noise_correlation.py [--checkpoint default|DIR] [--rho 0 0.5 0.8] [--cutoff 1 0.25] [--seed-offset K]
+Usage: python benchmarks/noise_correlation.py [--checkpoint default|DIR] [--rho 0 0.5 0.8] [--cutoff 1 0.25] [--seed-offset 0 1 2]
        [--n effects_sync=16,dialogue=10,styles=10,ambience=8,physics=10,multi_shot=8]
        [--prompts benchmarks/prompts-validation] [--work runs/guidance] [--out benchmarks/results/noise_correlation.json]
 """
@@ -31,7 +33,7 @@ import guidance
 
 HERE = Path(__file__).resolve().parent
 ALSO = {"physics": ("colour_accuracy", "permanence_violations", "energy_gain_rate", "gravity_error"),
-        "multi_shot": ("cut_count_error",)}  # fmt: skip
+        "multi_shot": ("cut_count_error",), "image_to_video": ("continuation_jump", "first_frame_psnr")}  # fmt: skip
 
 
 def also_scores(report: dict) -> dict[str, dict]:
@@ -74,7 +76,7 @@ def main(argv: list[str] | None = None) -> dict:
     ap.add_argument("--rho", nargs="+", default=["0", "0.5", "0.8"], help="noise correlations to compare")
     ap.add_argument("--cutoff", nargs="+", default=["1"],
                     help="shared band cutoffs (fraction of Nyquist; 1 = every spatial frequency)")
-    ap.add_argument("--seed-offset", type=int, default=0, help="sample from each prompt's seed + this")
+    ap.add_argument("--seed-offset", type=int, nargs="+", default=[0], help="sample from each prompt's seed + these")
     ap.add_argument("--n", default="effects_sync=16,dialogue=10,styles=10,ambience=8,physics=10,multi_shot=8")
     ap.add_argument("--prompts", type=Path, default=HERE / "prompts-validation")
     ap.add_argument("--work", type=Path, default=Path("runs/guidance"))
@@ -91,7 +93,6 @@ def main(argv: list[str] | None = None) -> dict:
 
     prompts = guidance._prompts(args.prompts, counts)
     ids = [p.id for p in prompts]
-    sampled = [dataclasses.replace(p, seed=p.seed + args.seed_offset) for p in prompts]
     work = args.work / args.prompts.name
     world_report = guidance._run(work, "world", ids, lambda clips: render_world(prompts, clips))
     world = guidance.primary_scores(world_report)
@@ -101,25 +102,37 @@ def main(argv: list[str] | None = None) -> dict:
         raise SystemExit(f"--checkpoint {args.checkpoint}: {e}") from None
     name = f"{'default' if args.checkpoint == 'default' else Path(args.checkpoint).name}" \
            f"-{guidance._fingerprint(args.checkpoint)}-{args.preset}"
-    runs = []
+    runs, values = [], {}  # values: (setting, metric) → {"offset/clip id": value}
     for rho, cutoff in settings:
-        label = f"{name}-rho{rho:g}" + (f"-band{cutoff:g}" if cutoff < 1.0 else "") + \
-            (f"-seed{args.seed_offset:+d}" if args.seed_offset else "")
-        report = guidance._run(work, label, ids, lambda clips, r=rho, c=cutoff: generate_suite(
-            sampled, generator, clips, preset=args.preset, noise_correlation=r, noise_correlation_cutoff=c))
-        scores = guidance.primary_scores(report)
-        runs.append({"noise_correlation": rho, "noise_correlation_cutoff": cutoff, "scores": scores, "objective": guidance.objective(scores, world),
-                     "also": also_scores(report), "jitter": frame_jitter.folder_jitter(work / label / "clips"),
-                     "wall_s": report.get("wall_s"), "summary": report["summary"]})
-        print(f"{label}: objective {runs[-1]['objective']:.3f} jitter {runs[-1]['jitter']['seam']:.2f}/"
-              f"{runs[-1]['jitter']['inside']:.2f} " + " ".join(f"{k}={v:.3f}" for k, v in scores.items()), flush=True)
+        for offset in args.seed_offset:
+            label = f"{name}-rho{rho:g}" + (f"-band{cutoff:g}" if cutoff < 1.0 else "") + \
+                (f"-seed{offset:+d}" if offset else "")
+            sampled = [dataclasses.replace(p, seed=p.seed + offset) for p in prompts]
+            report = guidance._run(work, label, ids, lambda clips, r=rho, c=cutoff, s=sampled: generate_suite(
+                s, generator, clips, preset=args.preset, noise_correlation=r, noise_correlation_cutoff=c))
+            scores = guidance.primary_scores(report)
+            runs.append({"noise_correlation": rho, "noise_correlation_cutoff": cutoff, "seed_offset": offset,
+                         "scores": scores, "objective": guidance.objective(scores, world), "also": also_scores(report),
+                         "jitter": frame_jitter.folder_jitter(work / label / "clips"),
+                         "wall_s": report.get("wall_s"), "summary": report["summary"]})
+            for key in scores:
+                cap, metric = key.split("/")
+                clip = guidance.clip_values(report, cap, metric)
+                values.setdefault(((rho, cutoff), key), {}).update({f"{offset}/{i}": v for i, v in clip.items()})
+            print(f"{label}: objective {runs[-1]['objective']:.3f} jitter {runs[-1]['jitter']['seam']:.2f}/"
+                  f"{runs[-1]['jitter']['inside']:.2f} " + " ".join(f"{k}={v:.3f}" for k, v in scores.items()),
+                  flush=True)
+    paired = [{"noise_correlation": rho, "noise_correlation_cutoff": cutoff, "against": list(settings[0]),
+               "scores": {key: guidance.paired(values[((rho, cutoff), key)], values[(settings[0], key)],
+                                               ("this", "against")) for key in world}}
+              for rho, cutoff in settings[1:]]
     result = {"benchmark": "noise_correlation", "checkpoint": args.checkpoint, "preset": args.preset,
-              "seed_offset": args.seed_offset,
+              "seed_offsets": args.seed_offset,
               "prompts": str(args.prompts), "n": counts,
               "machine": guidance.machine(),
               "world": {"scores": world, "also": also_scores(world_report),
                         "jitter": frame_jitter.folder_jitter(work / "world" / "clips")},
-              "runs": runs}
+              "runs": runs, "paired": paired}
     return guidance.write_result(args.out, result)
 
 

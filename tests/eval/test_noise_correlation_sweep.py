@@ -36,6 +36,11 @@ def test_sweep_generates_each_correlation_and_records_it(tmp_path: Path, tiny_ch
     for run in result["runs"]:
         assert run["jitter"]["clips"] == 2 and run["jitter"]["seam"] >= 0
     assert result["runs"][1]["jitter"] != result["runs"][2]["jitter"]  # the band changed the clips
+    assert [(c["noise_correlation"], c["noise_correlation_cutoff"]) for c in result["paired"]] == [(0.9, 1.0), (0.9, 0.5)]
+    for comparison in result["paired"]:  # each against ρ = 0, clip by clip
+        assert comparison["against"] == [0.0, 1.0] and set(comparison["scores"]) == set(result["world"]["scores"])
+        for c in comparison["scores"].values():
+            assert c["clips"] == 1 and c["ci95"][0] <= c["difference"] <= c["ci95"][1]
     split = tmp_path / "work" / "prompts-validation"
     name = f"{tiny_checkpoint.name}-{guidance._fingerprint(str(tiny_checkpoint))}-sora-2"
     clips = sorted((split / f"{name}-rho0.9" / "clips").glob("*.json"))
@@ -43,7 +48,7 @@ def test_sweep_generates_each_correlation_and_records_it(tmp_path: Path, tiny_ch
     banded = sorted((split / f"{name}-rho0.9-band0.5" / "clips").glob("*.json"))
     assert {json.loads(c.read_text())["generation"]["noise_correlation_cutoff"] for c in banded} == {"0.5"}
     shifted = noise_correlation.main([*argv[:2], "--rho", "0", "--seed-offset", "1", *argv[8:]])
-    assert shifted["seed_offset"] == 1 and shifted["world"] == result["world"]  # the same world, other noise
+    assert shifted["seed_offsets"] == [1] and shifted["world"] == result["world"]  # the same world, other noise
     seeds = {json.loads(c.read_text())["id"]: int(json.loads(c.read_text())["generation"]["seed"])
              for c in (split / f"{name}-rho0-seed+1" / "clips").glob("*.json")}
     assert seeds == {p.id: p.seed + 1 for p in guidance._prompts(noise_correlation.HERE / "prompts-validation",

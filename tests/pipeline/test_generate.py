@@ -129,22 +129,22 @@ def test_a_band_cutoff_shares_only_the_low_frequencies_of_the_starting_noise(pip
     assert torch.allclose(high, start - low_band(start, 0.25), atol=1e-5)
 
 
-def test_the_preset_shares_noise_in_every_shot_and_a_request_can_say_otherwise(pipe) -> None:
-    """sora-2 samples one-shot and multi-shot prompts from noise shared by each shot (session 14: what halved
-    the jitter and gave the cuts); the preset's value for the request's shot count applies, and a request's
-    own value wins either way."""
+def test_the_preset_shares_noise_only_where_the_script_cuts(pipe) -> None:
+    """sora-2 samples one-shot prompts from independent noise (shared, an image-to-video clip jumps away
+    from its first frame) and multi-shot prompts from noise shared by each shot (what gave the cuts); a
+    request's own value wins either way."""
     preset = generation_preset("sora-2")
-    assert preset.noise_correlation > 0 and preset.multi_shot_noise_correlation > 0
+    assert preset.noise_correlation == 0.0 < preset.multi_shot_noise_correlation
     one = GenerationRequest(PROMPT, seconds=1.0, width=160, height=90, seed=5, steps=2)
     two = GenerationRequest("Shot 1: a red room. Shot 2 (0.5 s): a blue room.", seconds=1.0, width=160,
                             height=90, seed=5, steps=2)
-    assert pipe.generate(one).metadata["noise_correlation"] == f"{preset.noise_correlation:g}"
+    assert pipe.generate(one).metadata["noise_correlation"] == "0"
     assert pipe.generate(two).metadata["noise_correlation"] == f"{preset.multi_shot_noise_correlation:g}"
     assert pipe.generate(GenerationRequest(**{**two.__dict__, "noise_correlation": 0.0})
                          ).metadata["noise_correlation"] == "0"
     assert pipe.generate(GenerationRequest(**{**one.__dict__, "noise_correlation": 0.25})
                          ).metadata["noise_correlation"] == "0.25"
-    assert pipe.generate(one).metadata["noise_correlation_cutoff"] == "1"  # every spatial frequency
+    assert pipe.generate(two).metadata["noise_correlation_cutoff"] == "1"  # every spatial frequency
 
 
 def test_the_noise_a_request_samples_with_follows_its_shot_count() -> None:

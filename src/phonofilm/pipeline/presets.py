@@ -30,19 +30,20 @@ PRESETS: MappingProxyType[str, GenerationPreset] = MappingProxyType({
     # 4 shortcut steps, unguided unless the prompt has quoted lines: on the validation split every guided
     # setting lowered effects sync (recall 0.25 → 0.04–0.22), while dialogue needs guidance (adherence
     # 0.53 guided vs 0.46 not, 30 prompts; benchmarks/results/guidance*.json, docs/model-card.md).
-    # Every shot starts from noise its latent frames share by 0.3 (diffusion.noise): on the validation split
-    # that made every scripted cut (26 of 26 multi-shot prompts, 15 with independent noise) and halved the
-    # jitter where latent frames meet (3.67 → 1.76), with prompt adherence level (dialogue, styles, ambience
-    # 0.547 both). Effects sync, which seemed to forbid it on one-shot prompts until session 14, is at its
-    # chance level with and without (benchmarks/results/noise_correlation*.json, docs/model-card.md).
+    # A multi-shot request starts each shot from noise its latent frames share by 0.3 (diffusion.noise): on
+    # the validation split that made every scripted cut (26 of 26 prompts, 15 with independent noise) and
+    # halved the jitter where latent frames meet. One-shot requests keep independent noise: shared, an
+    # image-to-video clip jumps away from its given first frame (continuation jump 2.2 → 4.0, over the 3.0
+    # limit, 10 validation prompts); effects sync, the reason given in session 13, is at its chance level
+    # either way (benchmarks/results/noise_correlation*.json, noise_i2v.json; docs/model-card.md).
     "sora-2": GenerationPreset("sora-2", "euler", 12, 3.0, 2.0, 128 * 72, 90.0, few_steps=4,
-                               noise_correlation=0.3, multi_shot_noise_correlation=0.3),
+                               multi_shot_noise_correlation=0.3),
     # the fidelity path: more, second-order steps. With a shortcut-distilled checkpoint it samples like
     # sora-2: on the validation split its 24 Heun steps lost every matched impact (effects recall 0 at
     # guidance 4, 2.5 and at 1, 1, against 0.25) and dialogue did not gain (0.48 against 0.50;
     # benchmarks/results/guidance_pro.json). The Heun path stays for checkpoints without distillation.
     "sora-2-pro": GenerationPreset("sora-2-pro", "heun", 24, 4.0, 2.5, 128 * 72, 90.0, few_steps=4,
-                                   noise_correlation=0.3, multi_shot_noise_correlation=0.3),
+                                   multi_shot_noise_correlation=0.3),
     "draft": GenerationPreset("draft", "euler", 4, 1.0, 1.0, 128 * 72, 90.0),
 })
 
