@@ -28,8 +28,9 @@ class GenerationPreset:
 PRESETS: MappingProxyType[str, GenerationPreset] = MappingProxyType({
     # the fast path: few Euler steps at the model's native canvas. With a shortcut-distilled checkpoint,
     # 4 shortcut steps, unguided unless the prompt has quoted lines: on the validation split every guided
-    # setting lowered effects sync (recall 0.25 → 0.04–0.22), while dialogue needs guidance (adherence
-    # 0.53 guided vs 0.46 not, 30 prompts; benchmarks/results/guidance*.json, docs/model-card.md).
+    # setting lowered effects sync (recall 0.25 → 0.04–0.22, raw: session 14 found the shipped model's effects
+    # sync at its chance level either way), while dialogue needs guidance (adherence 0.53 guided vs 0.46 not,
+    # 30 prompts; benchmarks/results/guidance*.json, docs/model-card.md).
     # A multi-shot request starts each shot from noise its latent frames share by 0.3 (diffusion.noise): on
     # the validation split that made every scripted cut (26 of 26 prompts, 15 with independent noise) and
     # halved the jitter where latent frames meet. One-shot requests keep independent noise: shared, an
