@@ -202,6 +202,17 @@ def test_bad_requests_are_refused_clearly(pipe, kwargs: dict, words: str) -> Non
         pipe.generate(GenerationRequest(**args))
 
 
+def test_demo_cli_generates_with_the_shipped_model(tmp_path: Path) -> None:
+    """`phonofilm demo` (what `make demo` runs) calls `generate` from Python with every option it declares."""
+    out = tmp_path / "demo.mp4"
+    r = subprocess.run([sys.executable, "-m", "phonofilm", "demo", "--out", str(out), "--size", "160x90",
+                        "--seconds", "1"], capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stderr[-2000:]
+    media = read_mp4(out)
+    assert media.frames.shape == (16, 90, 160, 3) and media.audio is not None
+    assert "noise_correlation" in media.metadata.get("comment", "")
+
+
 def test_generate_cli_writes_decodable_mp4(tiny_checkpoint: Path, tmp_path: Path) -> None:
     out = tmp_path / "gen.mp4"
     r = subprocess.run([sys.executable, "-m", "phonofilm", "generate", PROMPT, "--out", str(out), "--size",

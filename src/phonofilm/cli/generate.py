@@ -156,6 +156,14 @@ DEMO_PROMPT = ('A red rubber ball is dropped onto a wooden floor and bounces wit
                'metal cube slides across it. Pip, a round green creature, says, "Watch this!" Realistic.')
 
 
+def _declared_defaults(command) -> dict:
+    """A typer command's parameters at the defaults its options declare (what the CLI passes when they are
+    not given), so a call from Python cannot miss an option added later."""
+    import inspect
+
+    return {name: getattr(p.default, "default", p.default) for name, p in inspect.signature(command).parameters.items()}
+
+
 def demo(
     out: Path = typer.Option(Path("demo.mp4"), help="Where to write the clip."),
     prompt: str = typer.Option(DEMO_PROMPT, help="What to make."),
@@ -164,9 +172,8 @@ def demo(
     seed: int = typer.Option(7, help="Random seed."),
 ) -> None:
     """Generate a short clip with picture and sound from the shipped model and print where it is."""
-    generate(prompt=prompt, out=out, seconds=seconds, size=size, seed=seed, steps=None, image=None,
-             preset="sora-2", guidance=None, noise_correlation=None, checkpoint=None, device="cpu",
-             storyboard=None, cameo=None)
+    generate(**{**_declared_defaults(generate), "prompt": prompt, "out": out, "seconds": seconds, "size": size,
+                "seed": seed})
     typer.echo(f"demo clip: {out.resolve()}")
     typer.echo(f"prompt: {prompt}")
 
