@@ -151,7 +151,7 @@ def test_the_noise_a_request_samples_with_follows_its_shot_count() -> None:
     preset = GenerationPreset("p", "euler", 4, 1.0, 1.0, 128 * 72, 20.0, noise_correlation=0.1,
                               noise_correlation_cutoff=0.5, multi_shot_noise_correlation=0.3)
     assert sampling_noise_correlation(preset, 1) == (0.1, 0.5)
-    assert sampling_noise_correlation(preset, 3) == (0.3, 1.0)
+    assert sampling_noise_correlation(preset, 3) == (0.3, 0.5)  # one band for both
     assert sampling_noise_correlation(preset, 1, 0.0) == (0.0, 0.5)
     assert sampling_noise_correlation(preset, 3, None, 0.25) == (0.3, 0.25)
 

@@ -20,9 +20,8 @@ class GenerationPreset:
     few_step_speech_guidance: tuple[float, float] = (3.0, 2.0)  # ... these when the prompt has quoted lines
     single_pass_seconds: float = 20.0  # longest one-window generation (the longest training clips)
     noise_correlation: float = 0.0  # share of the starting noise common to a shot's latent frames (diffusion.noise) ...
-    noise_correlation_cutoff: float = 1.0  # ... in the spatial frequencies up to this fraction of Nyquist (1 = all)
-    multi_shot_noise_correlation: float = 0.0  # ... and that share and band when the request has more than one shot
-    multi_shot_noise_correlation_cutoff: float = 1.0
+    multi_shot_noise_correlation: float = 0.0  # ... and that share when the request has more than one shot,
+    noise_correlation_cutoff: float = 1.0  # either shared up to this fraction of Nyquist in space (1 = all)
 
 
 PRESETS: MappingProxyType[str, GenerationPreset] = MappingProxyType({
@@ -75,11 +74,10 @@ def sampling_guidance(preset: GenerationPreset, few_step: bool, speaks: bool,
 def sampling_noise_correlation(preset: GenerationPreset, shots: int, requested: float | None = None,
                                requested_cutoff: float | None = None) -> tuple[float, float]:
     """The noise correlation and its band's cutoff a request samples with: each its own when it names it,
-    else the preset's for a request of `shots` shots."""
-    rho, cutoff = ((preset.multi_shot_noise_correlation, preset.multi_shot_noise_correlation_cutoff) if shots > 1
-                   else (preset.noise_correlation, preset.noise_correlation_cutoff))
+    else the preset's (the correlation for a request of `shots` shots)."""
+    rho = preset.multi_shot_noise_correlation if shots > 1 else preset.noise_correlation
     return (float(requested) if requested is not None else rho,
-            float(requested_cutoff) if requested_cutoff is not None else cutoff)
+            float(requested_cutoff) if requested_cutoff is not None else preset.noise_correlation_cutoff)
 
 
 def working_size(width: int, height: int, area: int) -> tuple[int, int]:
