@@ -40,6 +40,18 @@ def test_same_generator_state_same_noise_and_cuts_outside_the_clip_are_ignored()
     assert not torch.equal(a, shot_correlated(noise, 0.5, [3], torch.Generator().manual_seed(3)))
 
 
+def test_a_shot_holding_a_clean_latent_keeps_its_own_noise() -> None:
+    """Anchored at latent 1 (shot 0 of a cut at 4): shot 0 is the input's noise, untouched; shot 1 shares as
+    it would have without the anchor, so which shots are anchored does not change the others' noise."""
+    noise = torch.randn(2, 16, 8, 24, 24, generator=torch.Generator().manual_seed(6))
+    out = shot_correlated(noise, 0.8, [4], torch.Generator().manual_seed(7), anchored=[1])
+    free = shot_correlated(noise, 0.8, [4], torch.Generator().manual_seed(7))
+    assert torch.equal(out[:, :, :4], noise[:, :, :4])
+    assert torch.equal(out[:, :, 4:], free[:, :, 4:]) and abs(_frame_correlation(out, 4, 7) - 0.8) < 0.05
+    banded = shot_correlated(noise, 0.8, [4], torch.Generator().manual_seed(7), cutoff=0.5, anchored=[0, 9])
+    assert torch.equal(banded[:, :, :4], noise[:, :, :4]) and not torch.equal(banded[:, :, 4:], noise[:, :, 4:])
+
+
 @pytest.mark.parametrize("rho", [-0.1, 1.0, float("nan")])
 def test_a_correlation_outside_zero_to_one_is_refused(rho: float) -> None:
     with pytest.raises(ValueError, match=r"noise correlation must be in \[0, 1\)"):

@@ -110,6 +110,22 @@ def test_noise_correlation_is_shared_within_a_shot_not_across_its_cut(pipe) -> N
     assert abs(corr(start, 1, 4)) < 0.4  # without it, independent
 
 
+def test_an_image_to_video_shot_keeps_independent_noise(pipe) -> None:
+    """A given first frame fixes what its shot shows: that shot starts from the seed's independent noise
+    whatever ρ is (shared, the clip jumps away from the frame), and the next shot still shares."""
+    image = np.zeros((90, 160, 3), np.uint8)
+    image[:, :80] = (200, 40, 40)
+    req = GenerationRequest("Shot 1: a red room. Shot 2 (1 s): a blue room.", seconds=2.0, width=160,
+                            height=90, seed=4, steps=2, image=image, noise_correlation=0.0)
+    pipe.generate(req)
+    plain = pipe.last_chunks[0]["x"]["video"][0]  # [C, F, h, w]; latent 0 is the clean first frame
+    shared = pipe.generate(GenerationRequest(**{**req.__dict__, "noise_correlation": 0.9}))
+    x = pipe.last_chunks[0]["x"]["video"][0]
+    assert shared.metadata["noise_correlation"] == "0.9"
+    assert torch.equal(x[:, :5], plain[:, :5])  # the anchored shot: the same noise as with ρ = 0
+    assert float(torch.corrcoef(torch.stack([x[:, 5].flatten(), x[:, 8].flatten()]))[0, 1]) > 0.7
+
+
 def test_a_band_cutoff_shares_only_the_low_frequencies_of_the_starting_noise(pipe) -> None:
     """ρ = 0.9 in the band up to a quarter of Nyquist: within the shot the starting latents' low band nearly
     agrees and what is above it is the independent noise of the same seed, untouched."""

@@ -16,6 +16,11 @@ Nyquist frequency (both axes): with P the orthogonal projection onto them,
     ε_f = P(√ρ · ε_shot + √(1 − ρ) · η_f) + (I − P) η_f
 
 — still N(0, I) per latent; frames of a shot correlate by ρ in the low band and not at all above it.
+
+A shot that holds a clean latent the sampler keeps (`anchored`: an image-to-video request's first frame,
+an extension's context) keeps independent noise. That frame already fixes what the shot shows, and a
+shared part drawn without regard to it starts the rest of the shot from somewhere else: shared, an
+image-to-video clip jumps away from its given frame (docs/model-card.md, session 14).
 Pure functions: same inputs and generator state, same noise.
 """
 
@@ -47,11 +52,13 @@ def low_band(x: Tensor, cutoff: float) -> Tensor:
 
 
 def shot_correlated(noise: Tensor, rho: float, cuts: Sequence[int] = (), generator: torch.Generator | None = None,
-                    cutoff: float | None = None) -> Tensor:
+                    cutoff: float | None = None, anchored: Sequence[int] = ()) -> Tensor:
     """`noise` [B, C, F, h, w] (standard normal) with a share `rho` ∈ [0, 1) of it common to the latent frames
     of each shot. Shots start at latent frame 0 and at every index in `cuts`; each draws its own shared
     part from `generator` (in shot order). `cutoff` (a fraction of the Nyquist frequency) shares only the
-    spatial frequencies up to it; None shares all. rho = 0 returns `noise` unchanged and draws nothing."""
+    spatial frequencies up to it; None shares all. A shot holding a latent frame index in `anchored` keeps
+    its own noise (its shared part is still drawn, so the other shots' noise does not depend on which are
+    anchored). rho = 0 returns `noise` unchanged and draws nothing."""
     if not 0.0 <= rho < 1.0:
         raise ValueError(f"noise correlation must be in [0, 1), got {rho!r}")
     check_cutoff(cutoff)
@@ -61,11 +68,12 @@ def shot_correlated(noise: Tensor, rho: float, cuts: Sequence[int] = (), generat
         return noise
     frames = noise.shape[2]
     starts = sorted({0, *(int(c) for c in cuts if 0 < c < frames)})
-    out = torch.empty_like(noise)
+    out = noise.clone()
     for start, end in zip(starts, [*starts[1:], frames], strict=True):
         shape = (*noise.shape[:2], 1, *noise.shape[3:])
         shared = torch.randn(shape, generator=generator, device=noise.device, dtype=noise.dtype)
-        out[:, :, start:end] = math.sqrt(rho) * shared + math.sqrt(1.0 - rho) * noise[:, :, start:end]
+        if not any(start <= int(a) < end for a in anchored):
+            out[:, :, start:end] = math.sqrt(rho) * shared + math.sqrt(1.0 - rho) * noise[:, :, start:end]
     if cutoff is None or cutoff >= 1.0:
         return out
     return noise + low_band(out - noise, cutoff)  # P(mixed) + (I − P)(noise)

@@ -230,7 +230,9 @@ class Pipeline:
         g = torch.Generator("cpu").manual_seed(plan.seed)  # one noise draw for the whole video
         zv = torch.randn(1, s.video_vae.latent_channels, c.latent_frames, c.height // 8, c.width // 8, generator=g)
         za = torch.randn(1, s.audio_vae.latent_channels, c.audio_latents, generator=g)
-        zv = shot_correlated(zv, plan.preset.noise_correlation, plan.cuts, g, plan.preset.noise_correlation_cutoff)
+        clean = range(context[0].shape[2]) if context is not None else (0,) if request.image is not None else ()
+        zv = shot_correlated(zv, plan.preset.noise_correlation, plan.cuts, g, plan.preset.noise_correlation_cutoff,
+                             anchored=clean)  # a shot a clean latent anchors keeps its own noise
         zv, za = zv.to(self.device), za.to(self.device)
         if context is not None:  # an extension: the source's tail is the first chunk's context
             zv[:, :, : context[0].shape[2]], za[..., : context[1].shape[-1]] = context
