@@ -21,16 +21,23 @@ from pathlib import Path
 import numpy as np
 
 
+def frame_changes(frames: np.ndarray) -> np.ndarray:
+    """[T - 1] mean absolute change (0–255) on the eval's coarse grid into each frame t + 1 of `frames`
+    [T, H, W, 3] uint8 (letterbox removed)."""
+    from phonofilm.eval.perception.video import coarse, picture_rows
+
+    top, bottom = picture_rows(frames)
+    return np.abs(np.diff(coarse(frames[:, top:bottom]), axis=0)).mean(axis=(1, 2, 3))
+
+
 def clip_jitter(path: Path, every: int = 4) -> tuple[float, float]:
     """(median seam change, median inside change) of one mp4; seams are changes into frames 1 + every·m."""
-    from phonofilm.eval.perception.video import coarse, picture_rows
     from phonofilm.media.mp4_read import read_mp4
 
     frames = read_mp4(path).frames
     if len(frames) < 2 * every + 1:
         raise ValueError(f"{path}: {len(frames)} frames; frame jitter needs at least {2 * every + 1}")
-    top, bottom = picture_rows(frames)
-    change = np.abs(np.diff(coarse(frames[:, top:bottom]), axis=0)).mean(axis=(1, 2, 3))  # into frame t + 1
+    change = frame_changes(frames)
     seam = np.arange(1, len(frames)) % every == 1
     return float(np.median(change[seam])), float(np.median(change[~seam]))
 

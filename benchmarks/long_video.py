@@ -13,8 +13,12 @@ context, `pipeline/long.py`) and scores windows of 10 s ending at 30, 60 and 90 
   (`eval.metrics.identity.character_similarity`) to a character of the first 10 s;
 - drift of the whole picture and sound, measurable whatever the perception finds: palette similarity
   (intersection of 64-bin colour histograms) and loudness change (dB RMS) against the first 10 s.
+- steadiness (`frame_jitter.py`): the median frame-to-frame change where latent frames meet and inside
+  them, and where each chunk after the first starts sampling (after its clean context) against the
+  median change: a chunk that does not continue its context shows as a jump there.
 The prompt is the world's own caption of a one-shot 90 s scene; that scene's render (its ground truth)
-is the baseline.
+is the baseline. `--noise-correlation` samples with that share of noise common to the shot's latent
+frames (default: the preset's), `--tag` names the run in the output.
 """
 
 from __future__ import annotations
@@ -72,6 +76,20 @@ def score(clip, checkpoints: list[float]) -> dict:
     return rows
 
 
+def steadiness(clip, joins: list[int], every: int) -> dict:
+    """Median change where latent frames meet / inside them (frame_jitter.py), and the largest change within
+    ±2 frames of each frame in `joins` (where a chunk's own frames begin) over the median of that largest
+    change in every 5-frame window (≈ 1 where a join looks like anywhere else)."""
+    from frame_jitter import frame_changes
+
+    change = frame_changes(clip.frames)
+    seam = np.arange(1, len(clip.frames)) % every == 1
+    typical = float(np.median(np.lib.stride_tricks.sliding_window_view(change, 5).max(axis=1)))
+    at = [float(change[j - 3 : j + 2].max()) / max(typical, 1e-6) for j in joins if 3 <= j < len(change) - 1]
+    return {"seam": _num(float(np.median(change[seam]))), "inside": _num(float(np.median(change[~seam]))),
+            "join_jump": [_num(x) for x in at], "join_jump_mean": _num(float(np.mean(at)) if at else float("nan"))}
+
+
 def palette(clip) -> np.ndarray:
     """Normalised 64-bin colour histogram (4 levels per channel) of every 4th frame."""
     q = (clip.frames[::4] // 64).reshape(-1, 3).astype(np.int64)
@@ -92,8 +110,12 @@ def main() -> None:
     ap.add_argument("--seconds", type=float, default=90.0)
     ap.add_argument("--checkpoint", default=None)
     ap.add_argument("--seed", type=int, default=3)
+    ap.add_argument("--noise-correlation", type=float, default=None, help="default: the preset's")
+    ap.add_argument("--tag", default="")
     ap.add_argument("--out", type=Path, default=Path("benchmarks/results/long_video.json"))
     args = ap.parse_args()
+    if args.noise_correlation is not None and not 0.0 <= args.noise_correlation < 1.0:
+        ap.error(f"--noise-correlation {args.noise_correlation:g}: a noise correlation is in [0, 1)")
     import torch
 
     from phonofilm.pipeline.generate import default_checkpoint, load_generator
@@ -110,18 +132,24 @@ def main() -> None:
     world_wall = time.perf_counter() - t1
     prompt = world.caption
     t0 = time.perf_counter()
-    result = pipe.generate(GenerationRequest(prompt, args.seconds, 128, 72, args.seed))
+    result = pipe.generate(GenerationRequest(prompt, args.seconds, 128, 72, args.seed,
+                                             noise_correlation=args.noise_correlation))
     wall = time.perf_counter() - t0
     clip = result.clip
+    layout = pipe.system.config.layout
+    joins = [layout.first_frame(c["chunk"].start + c["chunk"].context) + 1 for c in pipe.last_chunks[1:]]
     print(f"generated {clip.duration:.1f} s in {wall:.1f} s ({result.metadata['chunks']} chunks)", flush=True)
     report = {
-        "benchmark": "long_video", "seconds": args.seconds, "prompt": prompt, "seed": args.seed,
+        "benchmark": "long_video", "tag": args.tag, "seconds": args.seconds, "prompt": prompt, "seed": args.seed,
+        "noise_correlation": float(result.metadata["noise_correlation"]),
         "checkpoint": str(args.checkpoint or default_checkpoint()),
         "generated": {"wall_s": round(wall, 1), "chunks": int(result.metadata["chunks"]),
                       "frames": int(clip.frames.shape[0]), "audio_samples": int(clip.audio.shape[1]),
-                      "windows": score(clip, checkpoints)},
+                      "windows": score(clip, checkpoints),
+                      "steadiness": steadiness(clip, joins, layout.frames_per_latent)},
         "world_baseline": {"render_wall_s": round(world_wall, 1), "caption": world.caption,
-                           "windows": score(world, checkpoints)},
+                           "windows": score(world, checkpoints),
+                           "steadiness": steadiness(world, joins, layout.frames_per_latent)},
         "machine": {"cpu": platform.processor() or platform.machine(), "cores": os.cpu_count(),
                     "python": platform.python_version()},
         "note": "windows are the 10 s ending at each time; persistence is measured against the first 10 s",

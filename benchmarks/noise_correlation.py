@@ -33,7 +33,8 @@ import guidance
 
 HERE = Path(__file__).resolve().parent
 ALSO = {"physics": ("colour_accuracy", "permanence_violations", "energy_gain_rate", "gravity_error"),
-        "multi_shot": ("cut_count_error",), "image_to_video": ("continuation_jump", "first_frame_psnr")}  # fmt: skip
+        "multi_shot": ("cut_count_error",),
+        "image_to_video": ("continuation_jump", "first_frame_psnr", "prompt_adherence")}  # fmt: skip
 
 
 def also_scores(report: dict) -> dict[str, dict]:

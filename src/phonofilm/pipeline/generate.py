@@ -257,7 +257,8 @@ class Pipeline:
                     v = long.match_mean_image(v, ref_image, chunk.context, skip=1)
                 if self.long.match_audio_stats:
                     a = long.match_new(a, ref_audio, (0, 2), chunk.audio_context)
-            self.last_chunks.append({"x": x, "cond_v": cond_v, "cond_a": cond_a, "video": v, "audio": a})
+            self.last_chunks.append({"chunk": chunk, "x": x, "cond_v": cond_v, "cond_a": cond_a,
+                                     "video": v, "audio": a})
             zv[:, :, chunk.start + chunk.context : chunk.end] = v[:, :, chunk.context :]
             za[..., chunk.audio_start + chunk.audio_context : chunk.audio_start + chunk.audio_length] = \
                 a[..., chunk.audio_context :]

@@ -77,6 +77,6 @@ CAPABILITIES: dict[str, tuple[str, ...]] = {
     "ambience": ("ambience_match", "prompt_adherence"),
     "styles": ("style_match", "prompt_adherence"),
     "multi_shot": ("cut_count_error", "attribute_persistence", "identity_persistence"),
-    "image_to_video": ("first_frame_psnr", "first_frame_ssim", "continuation_jump"),
+    "image_to_video": ("first_frame_psnr", "first_frame_ssim", "continuation_jump", "prompt_adherence"),
     "cameo": ("appearance_similarity", "voice_similarity"),
 }  # fmt: skip
