@@ -12,7 +12,6 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benchmarks"))
 import image_still_start
-
 from phonofilm.pipeline.request import GenerationRequest
 
 
