@@ -67,8 +67,16 @@ def test_each_sample_of_a_batch_shares_noise_within_its_own_shots() -> None:
     assert abs(_frame_correlation(out[:1], 2, 3) - 0.8) < 0.05
     assert abs(_frame_correlation(out[1:], 2, 3)) < 0.05 and abs(_frame_correlation(out[1:], 3, 5) - 0.8) < 0.05
     assert shot_correlated_batch(noise, 0.0, cuts) is noise
-    with pytest.raises(ValueError, match="cuts must be"):
+    with pytest.raises(ValueError, match="cuts and anchored must be"):
         shot_correlated_batch(noise, 0.8, cuts[:, :5])
+    anchored = torch.zeros(2, 6, dtype=torch.bool)
+    anchored[1, 0] = True  # sample 1 is given its first latent clean: its first shot keeps its own noise
+    out = shot_correlated_batch(noise, 0.8, cuts, torch.Generator().manual_seed(5), anchored=anchored)
+    free = shot_correlated_batch(noise, 0.8, cuts, torch.Generator().manual_seed(5))
+    assert torch.equal(out[1, :, :3], noise[1, :, :3]) and torch.equal(out[1, :, 3:], free[1, :, 3:])
+    assert torch.equal(out[0], free[0])
+    with pytest.raises(ValueError, match="cuts and anchored must be"):
+        shot_correlated_batch(noise, 0.8, cuts, anchored=anchored[:, :5])
 
 
 def test_the_low_band_is_an_orthogonal_projection() -> None:

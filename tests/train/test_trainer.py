@@ -168,6 +168,33 @@ def test_training_noise_can_share_a_shot_and_is_recorded(tmp_path: Path) -> None
         dataclasses.replace(recipe(1), noise_correlation=1.0)
 
 
+def test_a_training_sample_given_its_first_frame_keeps_independent_noise_in_that_shot() -> None:
+    """As at sampling time: with every sample's first latent given clean and one shot per clip, the shared
+    part never reaches the noise, so any ρ > 0 gives the same loss; without clean frames it does not."""
+    from phonofilm.models.system import System, system_preset
+    from phonofilm.models.text import TextEncoder
+    from phonofilm.train.batches import WorldBatches
+    from phonofilm.train.steps import transformer_step
+
+    torch.manual_seed(0)
+    system = System(system_preset("tiny"))
+    system.video_vae.eval().requires_grad_(False)
+    system.audio_vae.eval().requires_grad_(False)
+    text, base = TextEncoder(max_tokens=64), train_preset("tiny")
+    batch = WorldBatches(base.data, 2, 0).batch(0)
+    batch["shots"] = torch.zeros_like(batch["shots"])  # one shot per clip
+
+    def loss(rho: float, p_first: float) -> float:
+        cfg = dataclasses.replace(base, noise_correlation=rho, p_first_frame=p_first, p_continue=0.0,
+                                  p_video_to_audio=0.0, p_video_only=0.0)
+        opt = torch.optim.SGD(system.transformer.parameters(), lr=0.0)
+        return transformer_step(system, system.transformer, text, opt, batch, cfg, torch.Generator().manual_seed(0),
+                                torch.device("cpu"))["loss_video"]
+
+    assert loss(0.5, 1.0) == loss(0.9, 1.0)
+    assert loss(0.5, 0.0) != loss(0.9, 0.0)
+
+
 def test_a_continued_run_lists_each_earlier_run_once() -> None:
     from phonofilm.models.system import continued_history
 

@@ -80,12 +80,17 @@ def shot_correlated(noise: Tensor, rho: float, cuts: Sequence[int] = (), generat
 
 
 def shot_correlated_batch(noise: Tensor, rho: float, cuts: Tensor, generator: torch.Generator | None = None,
-                          cutoff: float | None = None) -> Tensor:
+                          cutoff: float | None = None, anchored: Tensor | None = None) -> Tensor:
     """`shot_correlated` for a batch whose samples cut in different places: `cuts` [B, F] bool marks the
-    first latent frame of each shot after the first (as `train.steps.shot_conditioning` gives them)."""
-    if cuts.shape != (noise.shape[0], noise.shape[2]):
-        raise ValueError(f"cuts must be [B, F] = {(noise.shape[0], noise.shape[2])}, got {tuple(cuts.shape)}")
+    first latent frame of each shot after the first (as `train.steps.shot_conditioning` gives them);
+    `anchored` [B, F] bool the clean latents each sample is given (its shots keep their own noise, as at
+    sampling time)."""
+    shape = (noise.shape[0], noise.shape[2])
+    if cuts.shape != shape or (anchored is not None and anchored.shape != shape):
+        raise ValueError(f"cuts and anchored must be [B, F] = {shape}, got {tuple(cuts.shape)}"
+                         f"{'' if anchored is None else f' and {tuple(anchored.shape)}'}")
     if rho == 0.0:
         return shot_correlated(noise, rho, cutoff=cutoff)
-    return torch.cat([shot_correlated(noise[i : i + 1], rho, cuts[i].nonzero().flatten().tolist(), generator, cutoff)
-                      for i in range(noise.shape[0])])
+    clean = [[] if anchored is None else anchored[i].nonzero().flatten().tolist() for i in range(shape[0])]
+    return torch.cat([shot_correlated(noise[i : i + 1], rho, cuts[i].nonzero().flatten().tolist(), generator, cutoff,
+                                      clean[i]) for i in range(shape[0])])

@@ -32,10 +32,11 @@ PRESETS: MappingProxyType[str, GenerationPreset] = MappingProxyType({
     # 30 prompts; benchmarks/results/guidance*.json, docs/model-card.md).
     # A multi-shot request starts each shot from noise its latent frames share by 0.3 (diffusion.noise): on
     # the validation split that made every scripted cut (26 of 26 prompts, 15 with independent noise) and
-    # halved the jitter where latent frames meet. One-shot requests keep independent noise: shared, an
-    # image-to-video clip jumps away from its given first frame (continuation jump 2.2 → 4.0, over the 3.0
-    # limit, 10 validation prompts); effects sync, the reason given in session 13, is at its chance level
-    # either way (benchmarks/results/noise_correlation*.json, noise_i2v.json; docs/model-card.md).
+    # halved the jitter where latent frames meet. One-shot requests keep independent noise: shared, they
+    # lose dialogue and ambience adherence (−0.03 and −0.04, 95 % intervals below 0; 3 seeds of the validation
+    # split, noise_correlation_adherence_s15.json). Effects sync, session 13's reason, is at its chance level
+    # either way, and image-to-video, session 14's, is no longer at stake: a shot anchored by a clean latent
+    # keeps independent noise whatever ρ is (diffusion.noise; docs/model-card.md).
     "sora-2": GenerationPreset("sora-2", "euler", 12, 3.0, 2.0, 128 * 72, 90.0, few_steps=4,
                                multi_shot_noise_correlation=0.3),
     # the fidelity path: more, second-order steps. With a shortcut-distilled checkpoint it samples like

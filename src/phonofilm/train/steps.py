@@ -183,7 +183,8 @@ def transformer_step(system: System, transformer: torch.nn.Module, text_encoder:
     n_tokens = f * -(-zv.shape[3] // 2) * -(-zv.shape[4] // 2) + za.shape[-1]  # video (1,2,2) patches + audio
     t = sample_timesteps(b, gen, n_tokens)
     shot_ids, cuts = shot_conditioning(batch["shots"].to(device), f, system.config.layout)
-    nv = shot_correlated_batch(torch.randn(zv.shape, generator=gen, device=device), cfg.noise_correlation, cuts, gen)
+    nv = shot_correlated_batch(torch.randn(zv.shape, generator=gen, device=device), cfg.noise_correlation, cuts, gen,
+                               anchored=cond_v)  # a shot given a clean latent keeps its own noise, as sampled
     na = torch.randn(za.shape, generator=gen, device=device)
     text = text_encoder.encode(batch["captions"]).to(device)
     text = text.drop(*condition_dropout(b, gen))
