@@ -98,7 +98,7 @@ class Pipeline:
         self.device = torch.device(device)
         self.long = long_config or LongConfig()
         self.text_encoder = TextEncoder(device=device, max_tokens=system.config.text_tokens, cache_size=256)
-        self.last_chunks: list[dict[str, torch.Tensor]] = []  # per chunk: its input x, masks, output (tests)
+        self.last_chunks: list[dict] = []  # per chunk: the Chunk, its input x, masks, output (tests, benchmarks)
 
     @classmethod
     def load(cls, path: str | Path, device: str = "cpu", long_config: LongConfig | None = None) -> Pipeline:
