@@ -13,7 +13,8 @@ the preset's other settings (what a user gets), score them with `phonofilm eval`
 Runs are cached under --work as in guidance.py (same folder names for the world's render).
 --seed-offset K [K ...] samples every prompt from seed + K as well (the world's render and the scoring are the
 prompt's own): how much a score moves with the noise alone. With several settings, `paired` compares each
-with the first on the primary scores, clip by clip over every offset (paired bootstrap 95 % interval).
+with the first on the primary scores and on the others where higher is better (colour accuracy, image-to-video
+and multi-shot adherence), clip by clip over every offset (paired bootstrap 95 % interval).
 
 Usage: python benchmarks/noise_correlation.py [--checkpoint default|DIR] [--rho 0 0.5 0.8] [--cutoff 1 0.25] [--seed-offset 0 1 2]
        [--n effects_sync=16,dialogue=10,styles=10,ambience=8,physics=10,multi_shot=8]
@@ -33,7 +34,7 @@ import guidance
 
 HERE = Path(__file__).resolve().parent
 ALSO = {"physics": ("colour_accuracy", "permanence_violations", "energy_gain_rate", "gravity_error"),
-        "multi_shot": ("cut_count_error",),
+        "multi_shot": ("cut_count_error", "prompt_adherence"),
         "image_to_video": ("continuation_jump", "first_frame_psnr", "prompt_adherence")}  # fmt: skip
 
 
@@ -48,6 +49,15 @@ def also_scores(report: dict) -> dict[str, dict]:
                 out[f"{cap}/{m}"] = {"mean": float(np.mean(got)) if got else None, "measurable": len(got),
                                      "clips": len(values)}
     return out
+
+
+def paired_also(report: dict) -> list[str]:
+    """The ALSO metrics where higher is better (so a paired "win" is one), scored on a clip of `report`."""
+    from phonofilm.eval.metrics.registry import METRICS
+
+    caps = {c["capability"] for c in report["clips"]}
+    return [f"{cap}/{m}" for cap, metrics in ALSO.items() if cap in caps for m in metrics
+            if METRICS[m].better == "higher"]
 
 
 def _cutoff(text: str) -> float:
@@ -116,16 +126,17 @@ def main(argv: list[str] | None = None) -> dict:
                          "scores": scores, "objective": guidance.objective(scores, world), "also": also_scores(report),
                          "jitter": frame_jitter.folder_jitter(work / label / "clips"),
                          "wall_s": report.get("wall_s"), "summary": report["summary"]})
-            for key in scores:
+            for key in [*scores, *paired_also(report)]:
                 cap, metric = key.split("/")
                 clip = guidance.clip_values(report, cap, metric)
                 values.setdefault(((rho, cutoff), key), {}).update({f"{offset}/{i}": v for i, v in clip.items()})
             print(f"{label}: objective {runs[-1]['objective']:.3f} jitter {runs[-1]['jitter']['seam']:.2f}/"
                   f"{runs[-1]['jitter']['inside']:.2f} " + " ".join(f"{k}={v:.3f}" for k, v in scores.items()),
                   flush=True)
+    keys = list(dict.fromkeys(key for setting, key in values))
     paired = [{"noise_correlation": rho, "noise_correlation_cutoff": cutoff, "against": list(settings[0]),
                "scores": {key: guidance.paired(values[((rho, cutoff), key)], values[(settings[0], key)],
-                                               ("this", "against")) for key in world}}
+                                               ("this", "against")) for key in keys}}
               for rho, cutoff in settings[1:]]
     result = {"benchmark": "noise_correlation", "checkpoint": args.checkpoint, "preset": args.preset,
               "seed_offsets": args.seed_offset,

@@ -62,6 +62,20 @@ def test_cuts_counted_as_scripted_and_an_inserted_cut_fails() -> None:
         assert METRICS["cut_count_error"].failed(cut_count_error(spliced, target))
 
 
+def test_a_multi_shot_clip_is_scored_for_what_its_script_asks_and_swapped_colours_fail_it() -> None:
+    from phonofilm.eval.suite import EvalItem, score
+
+    kept, swapped = [], []
+    for seed in (1300, 1301, 1302):
+        clip = make_clip_from_seed(seed, 4.0, 128, 72, 16.0, 16000, 1, n_shots=2, dialogue=())
+        target = Target.from_prompt(clip.caption)
+        kept.append(score(EvalItem("world", "multi_shot", clip, target)).metrics["prompt_adherence"])
+        wrong = swap_colours(clip.truth.scene, clip)
+        swapped.append(score(EvalItem("swapped", "multi_shot", wrong, target)).metrics["prompt_adherence"])
+    assert not METRICS["prompt_adherence"].failed(np.mean(kept)), kept
+    assert all(w < k for w, k in zip(swapped, kept, strict=True)), (kept, swapped)
+
+
 @pytest.mark.slow
 def test_colours_persist_across_cuts_unless_swapped_after_the_cut() -> None:
     kept, broken = [], []

@@ -38,7 +38,8 @@ def test_sweep_generates_each_correlation_and_records_it(tmp_path: Path, tiny_ch
     assert result["runs"][1]["jitter"] != result["runs"][2]["jitter"]  # the band changed the clips
     assert [(c["noise_correlation"], c["noise_correlation_cutoff"]) for c in result["paired"]] == [(0.9, 1.0), (0.9, 0.5)]
     for comparison in result["paired"]:  # each against ρ = 0, clip by clip
-        assert comparison["against"] == [0.0, 1.0] and set(comparison["scores"]) == set(result["world"]["scores"])
+        assert comparison["against"] == [0.0, 1.0]  # the primary scores and physics colour (higher is better)
+        assert set(comparison["scores"]) == {*result["world"]["scores"], "physics/colour_accuracy"}
         for c in comparison["scores"].values():
             assert c["clips"] == 1 and c["ci95"][0] <= c["difference"] <= c["ci95"][1]
     split = tmp_path / "work" / "prompts-validation"

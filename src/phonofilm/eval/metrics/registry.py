@@ -76,7 +76,7 @@ CAPABILITIES: dict[str, tuple[str, ...]] = {
     "dialogue": ("lip_sync_correlation", "lip_sync_lag_ms", "prompt_adherence"),
     "ambience": ("ambience_match", "prompt_adherence"),
     "styles": ("style_match", "prompt_adherence"),
-    "multi_shot": ("cut_count_error", "attribute_persistence", "identity_persistence"),
+    "multi_shot": ("cut_count_error", "attribute_persistence", "identity_persistence", "prompt_adherence"),
     "image_to_video": ("first_frame_psnr", "first_frame_ssim", "continuation_jump", "prompt_adherence"),
     "cameo": ("appearance_similarity", "voice_similarity"),
 }  # fmt: skip
