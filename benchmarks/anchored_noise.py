@@ -66,19 +66,18 @@ def main(argv: list[str] | None = None) -> dict:
     ap.add_argument("--work", type=Path, default=Path("runs/guidance"))
     ap.add_argument("--out", type=Path, default=HERE / "results" / "anchored_noise.json")
     args = ap.parse_args(argv)
+    if args.n < 1:
+        raise SystemExit(f"--n {args.n}: give how many prompts to generate, at least 1")
     if not 0.0 < args.rho < 1.0:
         raise SystemExit(f"--rho {args.rho:g}: a shared share is in (0, 1)")
-    if args.checkpoint != "default" and not Path(args.checkpoint).is_dir():
-        raise SystemExit(f"--checkpoint: no checkpoint directory at {args.checkpoint}")
-    from phonofilm.eval.runner import build_generator, generate_suite
+    generator = guidance.generator_or_exit(args.checkpoint)
+    from phonofilm.eval.runner import generate_suite
     from phonofilm.eval.suite import render_world
 
     prompts = [dataclasses.replace(p, id=f"{p.id}-i2v", image="first_frame")
                for p in guidance._prompts(args.prompts, {"multi_shot": args.n})]
     ids, work = [p.id for p in prompts], args.work / args.prompts.name
-    generator = build_generator(args.checkpoint)
-    name = f"{'default' if args.checkpoint == 'default' else Path(args.checkpoint).name}" \
-           f"-{guidance._fingerprint(args.checkpoint)}-ms-i2v-rho{args.rho:g}"
+    name = f"{guidance.run_name(args.checkpoint)}-ms-i2v-rho{args.rho:g}"
     rows = {"world": guidance._run(work, "world-ms-i2v", ids, lambda clips: render_world(prompts, clips))}
     rows["anchored"] = guidance._run(work, f"{name}-anchored", ids, lambda clips: generate_suite(
         prompts, generator, clips, noise_correlation=args.rho))

@@ -88,6 +88,23 @@ def _score(clips: Path, out: Path, title: str) -> dict:
     return json.loads((out / "report.json").read_text())
 
 
+def run_name(ckpt: str) -> str:
+    """The prefix of a checkpoint's run folders: its folder name ("default": the shipped model) and fingerprint."""
+    return f"{'default' if ckpt == 'default' else Path(ckpt).name}-{_fingerprint(ckpt)}"
+
+
+def generator_or_exit(ckpt: str):
+    """The generator of `ckpt` ("default" or a checkpoint directory); what is wrong with it as a SystemExit."""
+    from phonofilm.eval.runner import build_generator
+
+    if ckpt != "default" and not Path(ckpt).is_dir():
+        raise SystemExit(f"--checkpoint: no checkpoint directory at {ckpt}")
+    try:
+        return build_generator(ckpt)
+    except ValueError as e:  # not a phonofilm checkpoint (CheckpointError is one)
+        raise SystemExit(f"--checkpoint {ckpt}: {e}") from None
+
+
 def _fingerprint(ckpt: str) -> str:
     """Six hex digits of the checkpoint's checkpoint.json (its record and shard map): two checkpoints of
     one folder name (`runs/a/checkpoint`, `runs/b/checkpoint`), or the shipped model before and after it
@@ -225,7 +242,7 @@ def main() -> None:
             generator = build_generator(ckpt)
         except ValueError as e:  # not a phonofilm checkpoint (CheckpointError is one)
             raise SystemExit(f"--checkpoint {ckpt}: {e}") from None
-        name = f"{'default' if ckpt == 'default' else Path(ckpt).name}-{_fingerprint(ckpt)}"
+        name = run_name(ckpt)
         for g, steps in grid:
             label = f"{name}-g{g[0]:g},{g[1]:g}-s{steps or 'preset'}{suffix}"
             report = _run(args.work / split, label, ids, lambda clips, g=g, s=steps, gen=generator: generate_suite(

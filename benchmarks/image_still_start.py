@@ -36,15 +36,14 @@ GENERIC = ("av_recall_over_chance", "av_precision_over_chance", "colour_accuracy
            "gravity_error", "ambience_match", "prompt_adherence")
 
 
-def still_start_pipeline(path: str, start: float):
-    """The checkpoint's pipeline, sampling image-to-video requests from the still image re-noised to `start`."""
+def still_start_pipeline(pipe, start: float):
+    """`pipe` (a loaded Pipeline) sampling image-to-video requests from the still image re-noised to `start`;
+    `pipe` itself at 1. The weights are shared, not loaded again."""
     import torch
 
-    from phonofilm.eval.runner import build_generator
     from phonofilm.media.conform import conform
     from phonofilm.train.steps import video_to_model
 
-    pipe = build_generator(path)
     if start >= 1.0:
         return pipe
 
@@ -103,17 +102,17 @@ def main(argv: list[str] | None = None) -> dict:
     ap.add_argument("--work", type=Path, default=Path("runs/guidance"))
     ap.add_argument("--out", type=Path, default=HERE / "results" / "image_still_start.json")
     args = ap.parse_args(argv)
+    if args.n < 1:
+        raise SystemExit(f"--n {args.n}: give how many prompts to generate, at least 1")
     if bad := [s for s in args.start if not 0.0 < s <= 1.0]:
         raise SystemExit(f"--start {bad[0]:g}: a start time is in (0, 1] (1 = from pure noise)")
-    if args.checkpoint != "default" and not Path(args.checkpoint).is_dir():
-        raise SystemExit(f"--checkpoint: no checkpoint directory at {args.checkpoint}")
+    generator = guidance.generator_or_exit(args.checkpoint)
     from phonofilm.eval.runner import generate_suite
     from phonofilm.eval.suite import render_world
 
     prompts = guidance._prompts(args.prompts, {"image_to_video": args.n})
     ids, work = [p.id for p in prompts], args.work / args.prompts.name
-    name = f"{'default' if args.checkpoint == 'default' else Path(args.checkpoint).name}" \
-           f"-{guidance._fingerprint(args.checkpoint)}"
+    name = guidance.run_name(args.checkpoint)
 
     def row(label: str, report: dict) -> dict:
         suite = {m: guidance.clip_values(report, "image_to_video", m) for m in SUITE}
@@ -126,7 +125,7 @@ def main(argv: list[str] | None = None) -> dict:
               "runs": []}
     for start in args.start:
         label = f"{name}-still{start:g}"
-        pipe = still_start_pipeline(args.checkpoint, start)
+        pipe = still_start_pipeline(generator, start)
         report = guidance._run(work, label, ids, lambda clips, g=pipe: generate_suite(prompts, g, clips))
         result["runs"].append({"start": start, **row(label, report)})
         r = result["runs"][-1]

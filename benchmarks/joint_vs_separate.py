@@ -57,8 +57,7 @@ def main(argv: list[str] | None = None) -> dict:
         generator = build_generator(args.checkpoint)
     except ValueError as e:
         raise SystemExit(f"--checkpoint {args.checkpoint}: {e}") from None
-    name = f"{'default' if args.checkpoint == 'default' else Path(args.checkpoint).name}" \
-           f"-{guidance._fingerprint(args.checkpoint)}-{args.preset}"
+    name = f"{guidance.run_name(args.checkpoint)}-{args.preset}"
     reports = {mode: guidance._run(work, f"{name}-{mode}", ids, lambda clips, m=mode: generate_suite(
         prompts, generator, clips, mode=m, preset=args.preset)) for mode in ("joint", "separate")}
     comparisons = {}

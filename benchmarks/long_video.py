@@ -14,8 +14,9 @@ context, `pipeline/long.py`) and scores windows of 10 s ending at 30, 60 and 90 
 - drift of the whole picture and sound, measurable whatever the perception finds: palette similarity
   (intersection of 64-bin colour histograms) and loudness change (dB RMS) against the first 10 s.
 - steadiness (`frame_jitter.py`): the median frame-to-frame change where latent frames meet and inside
-  them, and where each chunk after the first starts sampling (after its clean context) against the
-  median change: a chunk that does not continue its context shows as a jump there.
+  them, and the largest change around where each chunk after the first starts sampling (after its clean
+  context) over the median largest change in any 5-frame window: a chunk that does not continue its
+  context shows as a jump there (≈ 1 where a join looks like anywhere else).
 The prompt is the world's own caption of a one-shot 90 s scene; that scene's render (its ground truth)
 is the baseline. `--noise-correlation` samples with that share of noise common to the shot's latent
 frames (default: the preset's), `--tag` names the run in the output.

@@ -97,9 +97,8 @@ def main(argv: list[str] | None = None) -> dict:
     cutoffs = [_cutoff(c) for c in args.cutoff]
     settings = list(dict.fromkeys((rho, c if rho > 0 else 1.0) for rho in rhos for c in cutoffs))  # ρ = 0: no band
     counts = guidance._counts(args.n, {**guidance.PRIMARY, **ALSO})
-    if args.checkpoint != "default" and not Path(args.checkpoint).is_dir():
-        raise SystemExit(f"--checkpoint: no checkpoint directory at {args.checkpoint}")
-    from phonofilm.eval.runner import build_generator, generate_suite
+    generator = guidance.generator_or_exit(args.checkpoint)
+    from phonofilm.eval.runner import generate_suite
     from phonofilm.eval.suite import render_world
 
     prompts = guidance._prompts(args.prompts, counts)
@@ -107,12 +106,7 @@ def main(argv: list[str] | None = None) -> dict:
     work = args.work / args.prompts.name
     world_report = guidance._run(work, "world", ids, lambda clips: render_world(prompts, clips))
     world = guidance.primary_scores(world_report)
-    try:
-        generator = build_generator(args.checkpoint)
-    except ValueError as e:  # not a phonofilm checkpoint
-        raise SystemExit(f"--checkpoint {args.checkpoint}: {e}") from None
-    name = f"{'default' if args.checkpoint == 'default' else Path(args.checkpoint).name}" \
-           f"-{guidance._fingerprint(args.checkpoint)}-{args.preset}"
+    name = f"{guidance.run_name(args.checkpoint)}-{args.preset}"
     runs, values = [], {}  # values: (setting, metric) → {"offset/clip id": value}
     for rho, cutoff in settings:
         for offset in args.seed_offset:

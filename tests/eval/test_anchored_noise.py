@@ -30,3 +30,7 @@ def test_both_ways_are_generated_and_scored_against_the_world(tmp_path: Path, ti
     assert generate.shot_correlated.__module__ == "phonofilm.diffusion.noise"
     with pytest.raises(SystemExit, match="a shared share is in"):
         anchored_noise.main(["--rho", "0"])
+    with pytest.raises(SystemExit, match="at least 1"):
+        anchored_noise.main(["--n", "0"])
+    with pytest.raises(SystemExit, match="no checkpoint directory"):
+        anchored_noise.main(["--checkpoint", str(tmp_path / "none")])

@@ -12,6 +12,7 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benchmarks"))
 import image_still_start
+from phonofilm.pipeline.generate import load_generator
 from phonofilm.pipeline.request import GenerationRequest
 
 
@@ -19,8 +20,8 @@ def test_the_free_latents_start_from_the_still_image_and_sampling_from_t0(tiny_c
     image = np.zeros((72, 128, 3), np.uint8)
     image[:, 64:] = (30, 200, 60)
     request = GenerationRequest("A green wall.", seconds=1.0, width=128, height=72, seed=3, steps=2, image=image)
-    plain = image_still_start.still_start_pipeline(str(tiny_checkpoint), 1.0)
-    still = image_still_start.still_start_pipeline(str(tiny_checkpoint), 0.5)
+    plain = image_still_start.still_start_pipeline(load_generator(tiny_checkpoint), 1.0)
+    still = image_still_start.still_start_pipeline(plain, 0.5)
     plain.generate(request)
     noise = plain.last_chunks[0]["x"]["video"]
     still.generate(request)
@@ -45,3 +46,5 @@ def test_each_start_time_is_generated_scored_and_measured(tmp_path: Path, tiny_c
     assert result["runs"][0]["motion"] != result["runs"][1]["motion"]
     with pytest.raises(SystemExit, match="a start time is in"):
         image_still_start.main(["--start", "0"])
+    with pytest.raises(SystemExit, match="at least 1"):
+        image_still_start.main(["--n", "0"])
