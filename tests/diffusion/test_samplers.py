@@ -6,7 +6,7 @@ import torch
 
 from phonofilm.config import transformer_preset
 from phonofilm.diffusion.flow import get_schedule
-from phonofilm.diffusion.guidance import ClassifierFreeGuidance, TransformerDenoiser, guided
+from phonofilm.diffusion.guidance import ClassifierFreeGuidance, ImageGuidance, TransformerDenoiser, guided
 from phonofilm.diffusion.samplers import SAMPLERS, euler, get_noise, heun, shortcut
 from phonofilm.models.text import TextConditioning
 from phonofilm.models.transformer import JointAVTransformer
@@ -123,6 +123,37 @@ def test_guidance_scale_one_is_the_conditional_model() -> None:
     mixed = ClassifierFreeGuidance(cond, uncond, video_scale=3.0, audio_scale=1.0)(x, t)
     assert torch.allclose(mixed["video"], v_u["video"] + 3.0 * (v_c["video"] - v_u["video"]), atol=1e-6)
     assert torch.equal(mixed["audio"], v_c["audio"])
+
+
+def test_image_guidance_pushes_the_free_frames_and_keeps_the_held_one() -> None:
+    """The pass without the image sees the held latent noised to t (and its clean mask off); the free latents
+    get v_n + s·(v_i − v_n); the held latent keeps zero velocity and the audio keeps v_i; s = 1 is v_i."""
+    x, t = get_noise(SHAPES, seed=5), torch.full((2,), 0.6)
+    frame = torch.full((*SHAPES["video"][:2], 1, *SHAPES["video"][3:]), 0.7)
+    noise = torch.randn(frame.shape, generator=torch.Generator().manual_seed(1))
+    x["video"][:, :, :1] = frame
+    held = torch.tensor([[True, False, False]] * 2)
+    with_image = TransformerDenoiser(tiny_model(), tiny_text(), video_cond_mask=held)
+    without = TransformerDenoiser(with_image.model, with_image.text)
+    seen = []
+
+    def spy(x_in, t_in, step_size=None):
+        seen.append(x_in["video"][:, :, :1].clone())
+        return without(x_in, t_in, step_size)
+
+    v_i = with_image(x, t)
+    free = dict(x, video=x["video"].clone())
+    free["video"][:, :, :1] = 0.4 * frame + 0.6 * noise
+    v_n = without(free, t)
+    assert (v_i["video"][:, :, 1:] - v_n["video"][:, :, 1:]).abs().max() > 1e-4  # the image matters
+    out = ImageGuidance(with_image, spy, frame, noise, 2.5)(x, t)
+    assert torch.allclose(seen[0], 0.4 * frame + 0.6 * noise)
+    assert torch.allclose(out["video"][:, :, 1:], v_n["video"][:, :, 1:] + 2.5 * (v_i["video"] - v_n["video"])[:, :, 1:],
+                          atol=1e-5)
+    assert torch.equal(out["video"][:, :, :1], torch.zeros_like(frame))  # held clean: no velocity there
+    assert torch.equal(out["audio"], v_i["audio"]) and torch.equal(x["video"][:, :, :1], frame)  # x untouched
+    same = ImageGuidance(with_image, spy, frame, noise, 1.0)(x, t)
+    assert len(seen) == 1 and all(torch.equal(same[k], v_i[k]) for k in v_i)  # s = 1: one pass, v_i exactly
 
 
 def test_video_only_and_audio_only_sampling() -> None:

@@ -126,6 +126,26 @@ def test_an_image_to_video_shot_keeps_independent_noise(pipe) -> None:
     assert float(torch.corrcoef(torch.stack([x[:, 5].flatten(), x[:, 8].flatten()]))[0, 1]) > 0.7
 
 
+def test_image_guidance_moves_the_clip_and_not_the_given_frame(pipe) -> None:
+    """image_guidance 1 is the pipeline's own sampling, bit for bit; another scale changes the generated
+    latents but not the given frame's, says so in the metadata, and a request without an image ignores it."""
+    image = np.zeros((90, 160, 3), np.uint8)
+    image[:, :80] = (200, 40, 40)
+    req = GenerationRequest(PROMPT, seconds=1.0, width=160, height=90, seed=3, steps=2, image=image)
+    plain = pipe.generate(req)
+    v0 = pipe.last_chunks[0]["video"]
+    one = pipe.generate(GenerationRequest(**{**req.__dict__, "image_guidance": 1.0}))
+    assert np.array_equal(one.clip.frames, plain.clip.frames) and np.array_equal(one.clip.audio, plain.clip.audio)
+    pushed = pipe.generate(GenerationRequest(**{**req.__dict__, "image_guidance": 3.0}))
+    v3 = pipe.last_chunks[0]["video"]
+    assert plain.metadata["image_guidance"] == "1" and pushed.metadata["image_guidance"] == "3"
+    assert torch.equal(v3[:, :, :1], v0[:, :, :1])  # the given frame's latent is held exactly
+    assert (v3[:, :, 1:] - v0[:, :, 1:]).abs().max() > 1e-3
+    text_only = GenerationRequest(PROMPT, seconds=1.0, width=160, height=90, seed=3, steps=2)
+    a, b = pipe.generate(text_only), pipe.generate(GenerationRequest(**{**text_only.__dict__, "image_guidance": 3.0}))
+    assert np.array_equal(a.clip.frames, b.clip.frames) and "image_guidance" not in b.metadata
+
+
 def test_a_band_cutoff_shares_only_the_low_frequencies_of_the_starting_noise(pipe) -> None:
     """ρ = 0.9 in the band up to a quarter of Nyquist: within the shot the starting latents' low band nearly
     agrees and what is above it is the independent noise of the same seed, untouched."""
@@ -210,6 +230,9 @@ def test_a_scripted_cut_is_decoded_as_a_cut(pipe) -> None:
         ({"noise_correlation_cutoff": 0.0}, r"noise_correlation_cutoff must be a fraction of the Nyquist frequency in \(0, 1\]"),
         ({"noise_correlation_cutoff": 1.5}, "noise_correlation_cutoff"),
         ({"noise_correlation_cutoff": "0.5"}, "noise_correlation_cutoff"),
+        ({"image_guidance": -1.0}, r"image_guidance must be a scale between 0 and 20 \(1 = no guidance"),
+        ({"image_guidance": float("nan")}, "image_guidance"),
+        ({"image_guidance": True}, "image_guidance"),
     ],
 )
 def test_bad_requests_are_refused_clearly(pipe, kwargs: dict, words: str) -> None:
@@ -246,7 +269,8 @@ def test_generate_cli_writes_decodable_mp4(tiny_checkpoint: Path, tmp_path: Path
     for option, value, words in (("--guidance", "3", "VIDEO,AUDIO"), ("--guidance", "3,x", "VIDEO,AUDIO"),
                                  ("--guidance", "3,-1", "between 0 and 20"),
                                  ("--noise-correlation", "1.5", "noise_correlation must be a number in [0, 1)"),
-                                 ("--noise-correlation-cutoff", "2", "noise_correlation_cutoff must be a fraction")):
+                                 ("--noise-correlation-cutoff", "2", "noise_correlation_cutoff must be a fraction"),
+                                 ("--image-guidance", "-2", "image_guidance must be a scale between 0 and 20")):
         bad = subprocess.run([sys.executable, "-m", "phonofilm", "generate", PROMPT, "--out", str(out),
                               option, value, "--checkpoint", str(tiny_checkpoint)], capture_output=True,
                              text=True)

@@ -98,6 +98,8 @@ def generate(
                                             "frames of a shot, in [0, 1) (default: the preset's; 0 = none)."),
     noise_correlation_cutoff: float = typer.Option(None, help="Share only the spatial frequencies up to this "
                                                    "fraction of Nyquist, in (0, 1] (default: the preset's; 1 = all)."),
+    image_guidance: float = typer.Option(None, help="With --image: guidance toward the given first frame, in "
+                                         "[0, 20] (default: the preset's; 1 = none; higher jumps less, moves less)."),
     checkpoint: Path = typer.Option(None, help="Model checkpoint directory (default: the shipped model)."),
     device: str = typer.Option("cpu", help="cpu | cuda"),
     storyboard: Path = typer.Option(None, help='Shots as JSON: {"shots": [{"prompt": "...", "seconds": 2.5}, '
@@ -127,7 +129,8 @@ def generate(
         request = GenerationRequest(text, seconds, width, height, seed, steps, preset, image=first,
                                     cameos=cameos, storyboard=board, guidance=parse_guidance(guidance),
                                     noise_correlation=noise_correlation,
-                                    noise_correlation_cutoff=noise_correlation_cutoff)
+                                    noise_correlation_cutoff=noise_correlation_cutoff,
+                                    image_guidance=image_guidance)
         from phonofilm.pipeline.validate import validate_request
 
         validate_request(request)

@@ -4,6 +4,7 @@
 reference). `ClassifierFreeGuidance` combines a conditional and an unconditional model_fn with one
 scale per stream: v = v_u + s·(v_c − v_u). Video and audio want different strengths (a sharp picture
 and a natural voice rarely peak at the same scale); s = 1 returns v_c exactly, skipping the extra pass.
+`ImageGuidance` does the same with a held clean frame (image-to-video) in place of the caption.
 """
 
 from __future__ import annotations
@@ -88,3 +89,38 @@ class ClassifierFreeGuidance:
 def guided(denoiser: TransformerDenoiser, video_scale: float = 1.0, audio_scale: float = 1.0) -> ModelFn:
     """The denoiser under classifier-free guidance against its own unconditional version."""
     return ClassifierFreeGuidance(denoiser, denoiser.unconditional(), video_scale, audio_scale)
+
+
+@dataclass(frozen=True)
+class ImageGuidance:
+    """A model_fn guiding the video toward the clean latents it is given (image-to-video's first frame).
+
+    `with_image` holds `frame` clean in the first latent frames of x["video"]; `without_image` is the same
+    model_fn with those latents left free (their clean mask off). For the second pass the held latents are
+    noised to the current level, (1 − t)·frame + t·noise, as a free latent on its way to that frame would be.
+    Video: v = v_n + s·(v_i − v_n) on the free latents; the held ones keep v_i (zero: they stay clean).
+    Audio keeps v_i. s = 1 returns v_i exactly, skipping the extra pass, and so does a step above `below`
+    (t > below: guidance only toward the end of sampling, where details rather than layout and motion are
+    decided).
+    """
+
+    with_image: ModelFn
+    without_image: ModelFn
+    frame: Tensor  # [B, C, k, h, w] clean latents held in x["video"][:, :, :k]
+    noise: Tensor  # [B, C, k, h, w]: the noise they are drawn toward in the pass without them
+    scale: float = 1.0
+    below: float = 1.0  # guide only at noise levels t ≤ below
+
+    def __call__(self, x: Mapping[str, Tensor], t: Tensor, step_size: Tensor | None = None) -> Latents:
+        """Velocity of every stream in x at noise level t [B], guided by the held frame on the video."""
+        v_i = self.with_image(x, t, step_size)
+        if self.scale == 1.0 or "video" not in v_i or float(t.max()) > self.below + 1e-6:
+            return v_i
+        k, tt = self.frame.shape[2], t.view(-1, 1, 1, 1, 1).to(self.frame.dtype)
+        free = dict(x)
+        free["video"] = x["video"].clone()
+        free["video"][:, :, :k] = (1 - tt) * self.frame + tt * self.noise
+        v_n = self.without_image(free, t, step_size)["video"]
+        video = v_n + self.scale * (v_i["video"] - v_n)
+        video[:, :, :k] = v_i["video"][:, :, :k]
+        return {**v_i, "video": video}

@@ -53,9 +53,11 @@ def generate_suite(prompts: Iterable[BenchmarkPrompt], generator: Generator, out
                    steps: int | None = None, on_clip: Callable[[str], None] | None = None,
                    preset: str = "sora-2", guidance: tuple[float, float] | None = None,
                    noise_correlation: float | None = None,
-                   noise_correlation_cutoff: float | None = None) -> dict[str, str]:
+                   noise_correlation_cutoff: float | None = None,
+                   image_guidance: float | None = None) -> dict[str, str]:
     """Generate every prompt into `out` with `preset` (sora-2 | sora-2-pro) and, if given, (video, audio)
-    guidance scales and a noise correlation (and its band's cutoff) instead of the preset's; returns {id: error code} for prompts
+    guidance scales, a noise correlation (and its band's cutoff) and an image guidance scale instead of the
+    preset's; returns {id: error code} for prompts
     the model refused."""
     from phonofilm.media import write_mp4
 
@@ -67,7 +69,7 @@ def generate_suite(prompts: Iterable[BenchmarkPrompt], generator: Generator, out
         request = GenerationRequest(p.prompt, p.seconds, p.width, p.height, seed=p.seed % 2**31, steps=steps,
                                     preset=preset, guidance=guidance, noise_correlation=noise_correlation,
                                     noise_correlation_cutoff=noise_correlation_cutoff,
-                                    **extra)
+                                    image_guidance=image_guidance, **extra)
         try:
             result = generator.generate(request, None, mode=mode) if mode != "joint" else \
                 generator.generate(request)

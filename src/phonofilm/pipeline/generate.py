@@ -21,7 +21,7 @@ import numpy as np
 import torch
 
 from phonofilm.diffusion.flow import get_schedule
-from phonofilm.diffusion.guidance import TransformerDenoiser, guided
+from phonofilm.diffusion.guidance import ImageGuidance, TransformerDenoiser, guided
 from phonofilm.diffusion.noise import shot_correlated
 from phonofilm.diffusion.patchify import TimeLayout
 from phonofilm.diffusion.samplers import SAMPLERS
@@ -136,6 +136,7 @@ class Pipeline:
                      "guidance": f"{plan.preset.video_guidance:g},{plan.preset.audio_guidance:g}",
                      "noise_correlation": f"{plan.preset.noise_correlation:g}",
                      "noise_correlation_cutoff": f"{plan.preset.noise_correlation_cutoff:g}",
+                     **({"image_guidance": f"{plan.preset.image_guidance:g}"} if request.image is not None else {}),
                      "shots": str(len(plan.storyboard.shots)), "seconds_wall": f"{time.time() - started:.2f}"})
         if request.cameos:
             meta["cameos"] = ", ".join(c.name for c in request.cameos)
@@ -192,7 +193,8 @@ class Pipeline:
         rho, cutoff = sampling_noise_correlation(preset, len(board.shots), request.noise_correlation,
                                                  request.noise_correlation_cutoff)
         preset = replace(preset, video_guidance=scales[0], audio_guidance=scales[1], noise_correlation=rho,
-                         noise_correlation_cutoff=cutoff)
+                         noise_correlation_cutoff=cutoff, image_guidance=preset.image_guidance
+                         if request.image_guidance is None else float(request.image_guidance))
         w, h = working_size(request.width, request.height, preset.model_area)
         out = max(1, round(request.seconds * cfg.fps))
         per_second = cfg.fps / layout.frames_per_latent
@@ -244,7 +246,9 @@ class Pipeline:
                 report(0.05 + 0.85 * (i + f) / n, stage if n == 1 else f"{stage} (chunk {i + 1}/{n})")
 
             x, cond_v, cond_a, start_t = self._chunk_inputs(request, plan, chunk, zv, za)
-            out = self._sample(plan, chunk, x, cond_v, cond_a, start_t, chunk_report, mode)
+            image = chunk.index == 0 and request.image is not None and chunk.context == 0
+            anchor = (x["video"][:, :, :1], zv[:, :, :1]) if image else None  # the given frame, its noise
+            out = self._sample(plan, chunk, x, cond_v, cond_a, start_t, chunk_report, mode, anchor)
             v, a = out["video"], out["audio"]
             if chunk.index == 0:  # the first window sets the look (and level) every later one keeps
                 reference = long.channel_statistics(v[:, :, 1:] if v.shape[2] > 1 else v, (0, 2, 3, 4))
@@ -287,8 +291,9 @@ class Pipeline:
                 start_t)
 
     def _sample(self, plan: Plan, chunk: Chunk, x, cond_v, cond_a, start_t: float, report: ProgressFn,
-                mode: str) -> dict[str, torch.Tensor]:
-        """Integrate one chunk from noise (or a re-noised source) to clean latents."""
+                mode: str, anchor: tuple[torch.Tensor, torch.Tensor] | None = None) -> dict[str, torch.Tensor]:
+        """Integrate one chunk from noise (or a re-noised source) to clean latents. `anchor` (the given first
+        frame's clean latent and its noise) enables the preset's image guidance."""
         c, fps = plan.canvas, self.system.config.fps
         offset = (c.layout.first_frame(chunk.start) - plan.origin) / fps  # the chunk's first frame in the request's time
         seen = plan.storyboard.window(max(offset, 0.0), c.layout.frames_for(chunk.length) / fps + min(offset, 0.0))
@@ -303,18 +308,28 @@ class Pipeline:
         denoiser = TransformerDenoiser(model, text, cond_v, cond_a, shot_ids, cuts, plan.reference)
         sampler = SAMPLERS[plan.sampler]
 
+        def guided_video(d: TransformerDenoiser, video_scale: float, audio_scale: float):
+            fn = guided(d, video_scale, audio_scale)
+            if anchor is None or p.image_guidance == 1.0:
+                return fn
+            free = cond_v.clone()
+            free[:, 0] = False
+            d_free = replace(d, video_cond_mask=free if free.any() else None)
+            return ImageGuidance(fn, guided(d_free, video_scale, audio_scale), *anchor, p.image_guidance,
+                                 p.image_guidance_below)
+
         def callback(info: dict) -> None:
             report((info["i"] + 1) / (len(sigmas) - 1), "denoising")
 
         if mode == "separate":  # video alone, then audio conditioned on the finished (clean) video
-            x_video = sampler(guided(denoiser, p.video_guidance, 1.0), {"video": x["video"]}, sigmas, callback)
+            x_video = sampler(guided_video(denoiser, p.video_guidance, 1.0), {"video": x["video"]}, sigmas, callback)
             full = torch.ones(1, chunk.length, dtype=torch.bool, device=self.device)
             d2 = TransformerDenoiser(model, text, full, cond_a, shot_ids, cuts, plan.reference)
             return sampler(guided(d2, 1.0, p.audio_guidance), {"video": x_video["video"], "audio": x["audio"]},
                            sigmas, None)
         if mode != "joint":
             raise ValueError(f"mode must be 'joint' or 'separate', got {mode!r}")
-        return sampler(guided(denoiser, p.video_guidance, p.audio_guidance), x, sigmas, callback)
+        return sampler(guided_video(denoiser, p.video_guidance, p.audio_guidance), x, sigmas, callback)
 
     # -- conditioning -------------------------------------------------------------------------------------
     def _text(self, prompt: str) -> TextConditioning:

@@ -22,6 +22,8 @@ class GenerationPreset:
     noise_correlation: float = 0.0  # share of the starting noise common to a shot's latent frames (diffusion.noise) ...
     multi_shot_noise_correlation: float = 0.0  # ... and that share when the request has more than one shot,
     noise_correlation_cutoff: float = 1.0  # either shared up to this fraction of Nyquist in space (1 = all)
+    image_guidance: float = 1.0  # guidance toward an image-to-video request's first frame (1 = none) ...
+    image_guidance_below: float = 1.0  # ... at the steps whose noise level t is at most this
 
 
 PRESETS: MappingProxyType[str, GenerationPreset] = MappingProxyType({

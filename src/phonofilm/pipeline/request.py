@@ -46,6 +46,8 @@ class GenerationRequest:
     noise_correlation: share ρ ∈ [0, 1) of the video's starting noise common to the latent frames of a
     shot (`diffusion/noise.py`); None = the preset's. noise_correlation_cutoff: share only the spatial
     frequencies up to this fraction (0, 1] of the Nyquist frequency (1 = all); None = the preset's.
+    image_guidance: scale of the guidance toward the given first frame (`diffusion.guidance.ImageGuidance`;
+    image-to-video only); None = the preset's (1 = none).
     Requests longer than the preset's `single_pass_seconds` (up to `max_seconds`) are made in chunks.
     """
 
@@ -65,6 +67,7 @@ class GenerationRequest:
     guidance: tuple[float, float] | None = None
     noise_correlation: float | None = None
     noise_correlation_cutoff: float | None = None
+    image_guidance: float | None = None
 
 
 @dataclass(frozen=True)

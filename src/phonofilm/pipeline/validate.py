@@ -41,6 +41,10 @@ def validate_request(r: GenerationRequest) -> None:
     if cutoff is not None and (isinstance(cutoff, bool) or not isinstance(cutoff, int | float) or not 0.0 < cutoff <= 1.0):
         raise ValueError(f"noise_correlation_cutoff must be a fraction of the Nyquist frequency in (0, 1] "
                          f"(1 = share every spatial frequency), got {cutoff!r}")
+    ig = r.image_guidance
+    if ig is not None and not _scales((ig, 1.0)):
+        raise ValueError(f"image_guidance must be a scale between 0 and {MAX_GUIDANCE:g} (1 = no guidance toward "
+                         f"the given first frame), got {ig!r}")
     if not (0.0 < r.strength <= 1.0):
         raise ValueError(f"strength must be in (0, 1], got {r.strength}")
     if r.image is not None:
