@@ -6,7 +6,13 @@ import torch
 
 from phonofilm.config import transformer_preset
 from phonofilm.diffusion.flow import get_schedule
-from phonofilm.diffusion.guidance import ClassifierFreeGuidance, ImageGuidance, TransformerDenoiser, guided
+from phonofilm.diffusion.guidance import (
+    ClassifierFreeGuidance,
+    ImageGuidance,
+    TransformerDenoiser,
+    guided,
+    image_guided,
+)
 from phonofilm.diffusion.samplers import SAMPLERS, euler, get_noise, heun, shortcut
 from phonofilm.models.text import TextConditioning
 from phonofilm.models.transformer import JointAVTransformer
@@ -154,6 +160,11 @@ def test_image_guidance_pushes_the_free_frames_and_keeps_the_held_one() -> None:
     assert torch.equal(out["audio"], v_i["audio"]) and torch.equal(x["video"][:, :, :1], frame)  # x untouched
     same = ImageGuidance(with_image, spy, frame, noise, 1.0)(x, t)
     assert len(seen) == 1 and all(torch.equal(same[k], v_i[k]) for k in v_i)  # s = 1: one pass, v_i exactly
+    late = ImageGuidance(with_image, spy, frame, noise, 2.5, below=0.5)(x, t)  # t = 0.6 > 0.5: not guided yet
+    assert len(seen) == 1 and all(torch.equal(late[k], v_i[k]) for k in v_i)
+    assert torch.allclose(ImageGuidance(with_image, spy, frame, noise, 2.5, below=0.6)(x, t)["video"], out["video"])
+    wired = image_guided(with_image, 1.0, 1.0, frame, noise, 2.5)(x, t)  # the pipeline's wiring: mask off
+    assert torch.allclose(wired["video"], out["video"], atol=1e-6) and torch.equal(wired["audio"], v_i["audio"])
 
 
 def test_video_only_and_audio_only_sampling() -> None:

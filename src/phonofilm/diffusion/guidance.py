@@ -124,3 +124,16 @@ class ImageGuidance:
         video = v_n + self.scale * (v_i["video"] - v_n)
         video[:, :, :k] = v_i["video"][:, :, :k]
         return {**v_i, "video": video}
+
+
+def image_guided(denoiser: TransformerDenoiser, video_scale: float, audio_scale: float, frame: Tensor,
+                 noise: Tensor, scale: float, below: float = 1.0) -> ModelFn:
+    """`guided(denoiser, ...)` pushed toward the clean first latent frames it holds (`ImageGuidance`); the
+    pass without them is the same denoiser with their clean mask off. Scale 1 is `guided` itself."""
+    fn = guided(denoiser, video_scale, audio_scale)
+    if scale == 1.0 or denoiser.video_cond_mask is None:
+        return fn
+    free = denoiser.video_cond_mask.clone()
+    free[:, : frame.shape[2]] = False
+    without = replace(denoiser, video_cond_mask=free if free.any() else None)
+    return ImageGuidance(fn, guided(without, video_scale, audio_scale), frame, noise, scale, below)

@@ -21,7 +21,7 @@ import numpy as np
 import torch
 
 from phonofilm.diffusion.flow import get_schedule
-from phonofilm.diffusion.guidance import ImageGuidance, TransformerDenoiser, guided
+from phonofilm.diffusion.guidance import TransformerDenoiser, guided, image_guided
 from phonofilm.diffusion.noise import shot_correlated
 from phonofilm.diffusion.patchify import TimeLayout
 from phonofilm.diffusion.samplers import SAMPLERS
@@ -309,14 +309,9 @@ class Pipeline:
         sampler = SAMPLERS[plan.sampler]
 
         def guided_video(d: TransformerDenoiser, video_scale: float, audio_scale: float):
-            fn = guided(d, video_scale, audio_scale)
-            if anchor is None or p.image_guidance == 1.0:
-                return fn
-            free = cond_v.clone()
-            free[:, 0] = False
-            d_free = replace(d, video_cond_mask=free if free.any() else None)
-            return ImageGuidance(fn, guided(d_free, video_scale, audio_scale), *anchor, p.image_guidance,
-                                 p.image_guidance_below)
+            if anchor is None:
+                return guided(d, video_scale, audio_scale)
+            return image_guided(d, video_scale, audio_scale, *anchor, p.image_guidance, p.image_guidance_below)
 
         def callback(info: dict) -> None:
             report((info["i"] + 1) / (len(sigmas) - 1), "denoising")
