@@ -13,7 +13,12 @@ import torch
 from phonofilm.diffusion.noise import low_band
 from phonofilm.media import read_mp4
 from phonofilm.pipeline.generate import Pipeline, load_generator
-from phonofilm.pipeline.presets import GenerationPreset, generation_preset, sampling_noise_correlation
+from phonofilm.pipeline.presets import (
+    PRESETS,
+    GenerationPreset,
+    generation_preset,
+    sampling_noise_correlation,
+)
 from phonofilm.pipeline.request import GenerationRequest
 from phonofilm.pipeline.upsample import upsample_to
 
@@ -127,20 +132,22 @@ def test_an_image_to_video_shot_keeps_independent_noise(pipe) -> None:
 
 
 def test_image_guidance_moves_the_clip_and_not_the_given_frame(pipe) -> None:
-    """image_guidance 1 is the pipeline's own sampling, bit for bit; another scale changes the generated
-    latents but not the given frame's, says so in the metadata, and a request without an image ignores it."""
+    """sora-2 guides an image-to-video clip toward its frame by default (asking for its scale is the same
+    clip, bit for bit); image_guidance 1 turns that off, which changes the generated latents but not the given
+    frame's and says so in the metadata; a request without an image ignores it."""
     image = np.zeros((90, 160, 3), np.uint8)
     image[:, :80] = (200, 40, 40)
     req = GenerationRequest(PROMPT, seconds=1.0, width=160, height=90, seed=3, steps=2, image=image)
-    plain = pipe.generate(req)
-    v0 = pipe.last_chunks[0]["video"]
-    one = pipe.generate(GenerationRequest(**{**req.__dict__, "image_guidance": 1.0}))
-    assert np.array_equal(one.clip.frames, plain.clip.frames) and np.array_equal(one.clip.audio, plain.clip.audio)
-    pushed = pipe.generate(GenerationRequest(**{**req.__dict__, "image_guidance": 3.0}))
-    v3 = pipe.last_chunks[0]["video"]
-    assert plain.metadata["image_guidance"] == "1" and pushed.metadata["image_guidance"] == "3"
-    assert torch.equal(v3[:, :, :1], v0[:, :, :1])  # the given frame's latent is held exactly
-    assert (v3[:, :, 1:] - v0[:, :, 1:]).abs().max() > 1e-3
+    default = pipe.generate(req)
+    v5 = pipe.last_chunks[0]["video"]
+    assert default.metadata["image_guidance"] == f"{PRESETS['sora-2'].image_guidance:g}" != "1"
+    five = pipe.generate(GenerationRequest(**{**req.__dict__, "image_guidance": PRESETS["sora-2"].image_guidance}))
+    assert np.array_equal(five.clip.frames, default.clip.frames) and np.array_equal(five.clip.audio, default.clip.audio)
+    off = pipe.generate(GenerationRequest(**{**req.__dict__, "image_guidance": 1.0}))
+    v1 = pipe.last_chunks[0]["video"]
+    assert off.metadata["image_guidance"] == "1"
+    assert torch.equal(v1[:, :, :1], v5[:, :, :1])  # the given frame's latent is held exactly
+    assert (v1[:, :, 1:] - v5[:, :, 1:]).abs().max() > 1e-3
     text_only = GenerationRequest(PROMPT, seconds=1.0, width=160, height=90, seed=3, steps=2)
     a, b = pipe.generate(text_only), pipe.generate(GenerationRequest(**{**text_only.__dict__, "image_guidance": 3.0}))
     assert np.array_equal(a.clip.frames, b.clip.frames) and "image_guidance" not in b.metadata
