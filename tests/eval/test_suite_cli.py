@@ -12,6 +12,7 @@ import typer
 from phonofilm.cli import build_app
 from phonofilm.cli.common import UserError
 from phonofilm.eval.suite import PROMPTS_DIR, load_suite, render_world, suite_names
+from phonofilm.pipeline.presets import PRESETS
 from phonofilm.world.prompt import parse_prompt
 from phonofilm.world.scene import Scene, to_jsonable
 
@@ -87,6 +88,7 @@ def test_eval_model_generates_and_scores_every_capability(tmp_path: Path, tiny_c
     assert cameo["reference"] == "cameo-000.ref.mp4" and cameo["generation"]["cameos"]  # the recording was used
     side = json.loads((out / "clips" / "image_to_video-000.json").read_text())
     assert side["image"] == "image_to_video-000.image.png" and side["generation"]["mode"] == "joint"
+    assert side["generation"]["image_guidance"] == f"{PRESETS['sora-2'].image_guidance:g}"  # the preset's
     sep = tmp_path / "separate"
     _run(["eval", "--model", str(tiny_checkpoint), "--suite", "effects_sync", "--limit", "1", "--steps", "2",
           "--mode", "separate", "--preset", "sora-2-pro", "--guidance", "1.5,1", "--noise-correlation", "0.4",
@@ -95,6 +97,10 @@ def test_eval_model_generates_and_scores_every_capability(tmp_path: Path, tiny_c
     assert side["generation"]["mode"] == "separate" and side["generation"]["preset"] == "sora-2-pro"
     assert side["generation"]["guidance"] == "1.5,1" and side["generation"]["noise_correlation"] == "0.4"
     assert side["generation"]["noise_correlation_cutoff"] == "0.5"
+    plain = tmp_path / "unguided"
+    _run(["eval", "--model", str(tiny_checkpoint), "--suite", "image_to_video", "--limit", "1", "--steps", "2",
+          "--image-guidance", "1", "--out", str(plain)])
+    assert json.loads((plain / "clips" / "image_to_video-000.json").read_text())["generation"]["image_guidance"] == "1"
 
 
 def test_bad_eval_requests_say_what_is_wrong(tmp_path: Path) -> None:
@@ -118,6 +124,10 @@ def test_bad_eval_requests_say_what_is_wrong(tmp_path: Path) -> None:
         _run(["eval", "--world", "--suite", "physics", "--noise-correlation-cutoff", "0.5"])
     with pytest.raises(UserError, match=r"must be in \(0, 1\], got 0"):
         _run(["eval", "--model", "default", "--suite", "physics", "--noise-correlation-cutoff", "0"])
+    with pytest.raises(UserError, match="--image-guidance goes with --model"):
+        _run(["eval", "--world", "--suite", "image_to_video", "--image-guidance", "3"])
+    with pytest.raises(UserError, match=r"must be in \[0, 20\], got -1"):
+        _run(["eval", "--model", "default", "--suite", "image_to_video", "--image-guidance", "-1"])
     with pytest.raises(UserError, match="--mode"):
         _run(["eval", "--model", "default", "--suite", "physics", "--mode", "sideways"])
     with pytest.raises((UserError, typer.Exit, FileNotFoundError)):

@@ -30,6 +30,8 @@ def eval_command(
                                             "a shot's latent frames, in [0, 1) (default: the preset's)."),
     noise_correlation_cutoff: float = typer.Option(None, help="With --model: share only the spatial frequencies "
                                                    "up to this fraction of Nyquist, in (0, 1] (default: the preset's)."),
+    image_guidance: float = typer.Option(None, help="With --model: guidance of image-to-video prompts toward "
+                                         "their given frame, in [0, 20] (default: the preset's; 1 = none)."),
     reference: Path = typer.Option(None, help="Folder of world clips for the Fréchet distances (FVD/FAD)."),
     out: Path = typer.Option(Path("eval-report"), help="Where report.json, report.md and plots go."),
     limit: int = typer.Option(0, help="Score only the first N prompts of the suite (0 = all)."),
@@ -54,6 +56,10 @@ def eval_command(
     cutoff = noise_correlation_cutoff
     if cutoff is not None and (model is None or not 0.0 < cutoff <= 1.0):
         raise UserError(f"--noise-correlation-cutoff goes with --model and must be in (0, 1], got {cutoff:g}")
+    if image_guidance is not None and (model is None or not 0.0 <= image_guidance <= 20.0):
+        raise UserError(f"--image-guidance goes with --model and must be in [0, 20], got {image_guidance:g}")
+    overrides = {k: v for k, v in {"noise_correlation": noise_correlation, "noise_correlation_cutoff": cutoff,
+                                   "image_guidance": image_guidance}.items() if v is not None}
     with user_errors():
         if suite is not None:
             if world == (model is not None):
@@ -75,7 +81,7 @@ def eval_command(
                 parts = _parts(through_parts)
                 suites.render_world(chosen, clips, build_reconstructor(through, parts) if through else None)
             else:
-                _generate(model, chosen, clips, mode, steps, preset, scales, (noise_correlation, cutoff))
+                _generate(model, chosen, clips, mode, steps, preset, scales, overrides)
         _score_folder(clips, reference, out, f"phonofilm eval: {clips}")
 
 
@@ -87,20 +93,19 @@ def _parts(text: str) -> tuple[str, ...]:
 
 
 def _generate(model: str, chosen: list, clips: Path, mode: str, steps: int | None, preset: str,
-              guidance: tuple[float, float] | None,
-              noise: tuple[float | None, float | None] = (None, None)) -> None:
-    """`noise`: the noise correlation and its band's cutoff, each None for the preset's."""
+              guidance: tuple[float, float] | None, overrides: dict[str, float] | None = None) -> None:
+    """`overrides`: sampling settings in place of the preset's (noise_correlation, noise_correlation_cutoff,
+    image_guidance), as generate_suite takes them."""
     from phonofilm.eval.runner import build_generator, generate_suite
 
     generator = build_generator(model)
-    how = preset + (f", guidance {guidance[0]:g},{guidance[1]:g}" if guidance else "") + \
-        (f", noise correlation {noise[0]:g}" if noise[0] is not None else "") + \
-        (f", band cutoff {noise[1]:g}" if noise[1] is not None else "")
+    overrides = overrides or {}
+    how = ", ".join([preset] + ([f"guidance {guidance[0]:g},{guidance[1]:g}"] if guidance else [])
+                    + [f"{k.replace('_', ' ')} {v:g}" for k, v in overrides.items()])
     typer.echo(f"generating {len(chosen)} clips with {model} ({mode}, {how}) into {clips}")
     with typer.progressbar(length=len(chosen), label="generating") as bar:
         refused = generate_suite(chosen, generator, clips, mode, steps, on_clip=lambda _: bar.update(1),
-                                 preset=preset, guidance=guidance, noise_correlation=noise[0],
-                                 noise_correlation_cutoff=noise[1])
+                                 preset=preset, guidance=guidance, **overrides)
     if refused:
         typer.echo(f"{len(refused)} prompt(s) refused by the model: {sorted(set(refused.values()))}")
 
