@@ -1,12 +1,12 @@
 """Image-to-video guided toward its given frame: does it mend the jump without losing the prompt?
 
-The shipped pipeline samples an image-to-video clip from noise with the given frame's clean latent held
-fixed, and the clip jumps away from that frame (`continuation_jump` ≈ 2.2 on the validation split; the
-world's ≈ 0.03). Starting from the still image mends the jump and loses the prompt
-(`image_still_start.py`). Here the sampler instead runs a second pass with the frame left free (noised to
-the current level) and pushes the free latents away from it: v = v_free + s·(v_given − v_free)
-(`diffusion.guidance.ImageGuidance`, `GenerationRequest.image_guidance`). s = 1 is the pipeline's own
-sampling. `--below T` guides only the steps at noise levels t ≤ T (the last ones, where details rather than
+Sampled from noise with the given frame's clean latent held fixed, an image-to-video clip jumps away from
+that frame (`continuation_jump` ≈ 2.2 on the validation split; the world's ≈ 0.03). Starting from the still
+image mends the jump and loses the prompt (`image_still_start.py`). Here the sampler instead runs a second
+pass with the frame left free (noised to the current level) and pushes the free latents toward what the
+frame implies: v = v_free + s·(v_given − v_free) (`diffusion.guidance.ImageGuidance`,
+`GenerationRequest.image_guidance`). s = 1 is sampling without it (the pipeline until session 17, and
+`image_still_start.py`'s t₀ = 1 run); since then the presets use s = 5 at t ≤ 0.7. `--below T` guides only the steps at noise levels t ≤ T (the last ones, where details rather than
 layout and motion are decided; `GenerationPreset.image_guidance_below`).
 
 For each s, on the first N image-to-video prompts of the validation split (runs cached under --work): the
@@ -33,9 +33,8 @@ HERE = Path(__file__).resolve().parent
 
 
 def guided_below(pipe, below: float):
-    """`pipe` (a loaded Pipeline) with image guidance only at noise levels t ≤ `below`; `pipe` itself at 1."""
-    if below >= 1.0:
-        return pipe
+    """`pipe` (a loaded Pipeline) with image guidance only at noise levels t ≤ `below` (1: every step), in
+    place of its preset's `image_guidance_below`."""
 
     class Below(type(pipe)):
         def _plan(self, request):
@@ -57,8 +56,10 @@ def main(argv: list[str] | None = None) -> dict:
     args = ap.parse_args(argv)
     if args.n < 1:
         raise SystemExit(f"--n {args.n}: give how many prompts to generate, at least 1")
-    if bad := [s for s in args.scale if not 0.0 <= s <= 20.0]:
-        raise SystemExit(f"--scale {bad[0]:g}: an image guidance scale is in [0, 20] (1 = none)")
+    from phonofilm.pipeline.validate import MAX_GUIDANCE
+
+    if bad := [s for s in args.scale if not 0.0 <= s <= MAX_GUIDANCE]:
+        raise SystemExit(f"--scale {bad[0]:g}: an image guidance scale is in [0, {MAX_GUIDANCE:g}] (1 = none)")
     if not 0.0 < args.below <= 1.0:
         raise SystemExit(f"--below {args.below:g}: a noise level in (0, 1] (1 = guide every step)")
     generator = guided_below(guidance.generator_or_exit(args.checkpoint), args.below)
@@ -82,7 +83,7 @@ def main(argv: list[str] | None = None) -> dict:
     base = None
     for scale in args.scale:
         below = f"-below{args.below:g}" if args.below < 1.0 else ""
-        label = f"{name}-imageg{scale:g}{below}" if scale != 1.0 else f"{name}-still1"  # s = 1: the pipeline itself
+        label = f"{name}-imageg{scale:g}{below}" if scale != 1.0 else f"{name}-still1"  # s = 1: unguided
         report = guidance._run(work, label, ids, lambda clips, s=scale: generate_suite(
             prompts, generator, clips, image_guidance=s))
         r = {"scale": scale, **row(label, report)}

@@ -6,7 +6,8 @@ An experiment, not a pipeline option. The shipped pipeline samples an image-to-v
 instead from the still image's latents (the image repeated over the clip, encoded by the video VAE)
 re-noised to a start time t₀, (1 − t₀)·z_still + t₀·ε, and sampling runs from t₀ (as a remix starts part
 way down the schedule). The sound starts from its own noise at t₀: the one timestep is shared. t₀ = 1 is
-the pipeline's own sampling.
+the pipeline's own sampling without image guidance (image_guidance 1, as shipped until session 17 and as
+this experiment was measured; it is also `image_guidance.py`'s s = 1 run, under the same label).
 
 For each t₀, on the first N image-to-video prompts of the validation split (runs cached under --work):
  - the suite's image-to-video scores: first-frame PSNR, continuation jump, prompt adherence;
@@ -126,7 +127,8 @@ def main(argv: list[str] | None = None) -> dict:
     for start in args.start:
         label = f"{name}-still{start:g}"
         pipe = still_start_pipeline(generator, start)
-        report = guidance._run(work, label, ids, lambda clips, g=pipe: generate_suite(prompts, g, clips))
+        report = guidance._run(work, label, ids, lambda clips, g=pipe: generate_suite(prompts, g, clips,
+                                                                                  image_guidance=1.0))
         result["runs"].append({"start": start, **row(label, report)})
         r = result["runs"][-1]
         print(f"t0 {start:g}: " + " ".join(f"{k}={v:.3f}" for k, v in r["suite"].items()) + f" motion {r['motion']}",

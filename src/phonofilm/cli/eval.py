@@ -45,6 +45,7 @@ def eval_command(
     if mode not in ("joint", "separate"):
         raise UserError(f"--mode must be joint or separate, got {mode!r}")
     from phonofilm.pipeline.presets import PRESETS
+    from phonofilm.pipeline.validate import MAX_GUIDANCE
 
     if preset not in PRESETS:
         raise UserError(f"--preset must be one of {sorted(PRESETS)}, got {preset!r}")
@@ -56,8 +57,9 @@ def eval_command(
     cutoff = noise_correlation_cutoff
     if cutoff is not None and (model is None or not 0.0 < cutoff <= 1.0):
         raise UserError(f"--noise-correlation-cutoff goes with --model and must be in (0, 1], got {cutoff:g}")
-    if image_guidance is not None and (model is None or not 0.0 <= image_guidance <= 20.0):
-        raise UserError(f"--image-guidance goes with --model and must be in [0, 20], got {image_guidance:g}")
+    if image_guidance is not None and (model is None or not 0.0 <= image_guidance <= MAX_GUIDANCE):
+        raise UserError(f"--image-guidance goes with --model and must be in [0, {MAX_GUIDANCE:g}], "
+                        f"got {image_guidance:g}")
     overrides = {k: v for k, v in {"noise_correlation": noise_correlation, "noise_correlation_cutoff": cutoff,
                                    "image_guidance": image_guidance}.items() if v is not None}
     with user_errors():
